@@ -1,0 +1,98 @@
+"""The ``nougat-align`` command: a thin shell over the library.
+
+Every command parses options, calls one library function and prints a short summary.
+Library errors (``NougatAlignError``) become one line on stderr and exit code 2, in one
+place (``main``); nothing here holds pipeline logic.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Optional
+
+import click
+import typer
+
+from nougat_align import __version__
+from nougat_align.errors import NougatAlignError
+
+app = typer.Typer(
+    name="nougat-align",
+    help="Page-aligned markdown from LaTeXML HTML + PDF, for training OCR models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+log = logging.getLogger("nougat_align")
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nougat-align {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v info, -vv debug logging."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+
+
+def _write_text(path: Path, text: str) -> None:
+    from nougat_align.write import write_text_atomic
+
+    write_text_atomic(path, text)
+
+
+@app.command()
+def html2md(
+    html: Path = typer.Argument(..., help="LaTeXML HTML of the paper."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the markdown here (default: stdout)."),
+    floats: Optional[Path] = typer.Option(None, "--floats", help="Write floats, footnotes and warnings as JSON here."),
+) -> None:
+    """Convert LaTeXML HTML to Nougat-style markdown."""
+    from nougat_align.html2md import html_to_markdown
+
+    md = html_to_markdown(html)
+    if output is None:
+        sys.stdout.write(md.text)
+    else:
+        _write_text(output, md.text)
+    if floats is not None:
+        aside = {"floats": [f.to_dict() for f in md.floats],
+                 "footnotes": [f.to_dict() for f in md.footnotes],
+                 "warnings": list(md.warnings)}
+        _write_text(floats, json.dumps(aside, indent=1, ensure_ascii=False) + "\n")
+    for w in md.warnings:
+        log.info("warning: %s", w)
+    typer.echo(f"{html.name}: {len(md.text)} chars, {len(md.floats)} floats, "
+               f"{len(md.footnotes)} footnotes, {len(md.warnings)} warnings", err=True)
+
+
+def main() -> None:
+    """Console entry point: library errors become one line and a non-zero exit."""
+    try:
+        app(standalone_mode=False)
+    except NougatAlignError as e:
+        typer.echo(f"nougat-align: error: {e}", err=True)
+        sys.exit(e.exit_code)
+    except click.ClickException as e:  # usage errors: click's own one-line message
+        e.show()
+        sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        typer.echo("nougat-align: aborted", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        typer.echo("nougat-align: interrupted", err=True)
+        sys.exit(130)
+    except OSError as e:
+        typer.echo(f"nougat-align: error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "), err=True)
+        sys.exit(2)

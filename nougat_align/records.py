@@ -1,0 +1,207 @@
+"""The values that pass between stages, in one module.
+
+Every record is a frozen dataclass with ``to_dict()`` / ``from_dict()`` (JSON-ready, and
+round-trip tested).  Text is held once: the page split is a list of character offsets into
+``Markdown.text`` (stand-off), strings are cut only when pages are written.
+"""
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+class Record:
+    """to_dict / from_dict for frozen dataclasses whose fields are plain values, tuples,
+    dicts, or other Records (also inside tuples and Optionals)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: _dump(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]):
+        hints = typing.get_type_hints(cls)
+        kwargs = {}
+        for f in dataclasses.fields(cls):
+            if f.name in data:
+                kwargs[f.name] = _load(hints[f.name], data[f.name])
+        return cls(**kwargs)
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_dict()
+    if isinstance(value, (tuple, list)):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def _load(tp: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Union:  # Optional[X]
+        inner = [a for a in args if a is not type(None)]
+        return _load(inner[0], value) if len(inner) == 1 else value
+    if origin is tuple:
+        item = args[0] if args else Any
+        return tuple(_load(item, v) for v in value)
+    if origin is dict:
+        return {k: _load(args[1], v) for k, v in value.items()} if args else dict(value)
+    if isinstance(tp, type) and issubclass(tp, Record):
+        return tp.from_dict(value)
+    return value
+
+
+# ---------------------------------------------------------------- markdown (html2md) ---
+
+
+@dataclass(frozen=True)
+class Float(Record):
+    """A figure, table or algorithm held aside from the running text.
+
+    ``anchor`` is the character offset in ``Markdown.text`` where the float stood in the
+    HTML; ``mmd`` is exactly what gets appended to the page that prints it.
+    """
+
+    id: str
+    kind: str  # "figure" | "table" | "algorithm"
+    number: str  # "3", "II", "A.1"; "" when unnumbered
+    caption: str
+    mmd: str
+    anchor: int
+
+
+@dataclass(frozen=True)
+class Footnote(Record):
+    """A footnote held aside; ``mmd`` is its line (``Footnote 2: ...``)."""
+
+    id: str
+    mark: str
+    text: str
+    mmd: str
+    anchor: int
+
+
+@dataclass(frozen=True)
+class Markdown(Record):
+    """A paper as Nougat-style markdown: running text plus floats and footnotes aside."""
+
+    text: str
+    floats: tuple[Float, ...] = ()
+    footnotes: tuple[Footnote, ...] = ()
+    warnings: tuple[str, ...] = ()
+    title: str = ""
+
+
+# ------------------------------------------------------------- floats in the PDF -------
+
+
+@dataclass(frozen=True)
+class Box(Record):
+    """A rectangle in PDF points, origin at the top-left of the page (pdffigures2's)."""
+
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+
+
+@dataclass(frozen=True)
+class FloatRecord(Record):
+    """A figure or table found in the PDF (by pdffigures2 or our detector).
+
+    Reads and writes pdffigures2's JSON objects, so either source feeds the same code.
+    """
+
+    name: str  # the number as printed: "3", "II", "A1"
+    fig_type: str  # "Figure" | "Table"
+    page: int  # 0-based
+    caption: str
+    caption_boundary: Optional[Box] = None
+    region_boundary: Optional[Box] = None
+    source: str = "detector"  # "detector" | "pdffigures2"
+
+    def to_pdffigures2(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "figType": self.fig_type,
+            "page": self.page,
+            "caption": self.caption,
+        }
+        if self.caption_boundary is not None:
+            out["captionBoundary"] = self.caption_boundary.to_dict()
+        if self.region_boundary is not None:
+            out["regionBoundary"] = self.region_boundary.to_dict()
+        return out
+
+    @classmethod
+    def from_pdffigures2(cls, obj: dict[str, Any], source: str = "pdffigures2") -> "FloatRecord":
+        """One object of a pdffigures2 ``figures`` list or ``regionless-captions`` list."""
+        cap_box = obj.get("captionBoundary") or obj.get("boundary")
+        reg_box = obj.get("regionBoundary")
+        return cls(
+            name=str(obj.get("name", "")),
+            fig_type="Table" if str(obj.get("figType", "Figure")).lower().startswith("tab") else "Figure",
+            page=int(obj["page"]),
+            caption=str(obj.get("caption") or obj.get("text") or ""),
+            caption_boundary=Box.from_dict(cap_box) if cap_box else None,
+            region_boundary=Box.from_dict(reg_box) if reg_box else None,
+            source=source,
+        )
+
+
+# ------------------------------------------------------------------ alignment ----------
+
+
+@dataclass(frozen=True)
+class PageText(Record):
+    """One PDF page's share of the markdown, as offsets into ``Markdown.text``.
+
+    ``uncertainty`` is the character interval in which the page start could lie with a
+    near-optimal staircase; ``reason`` says why a page is not kept ("" when kept).
+    """
+
+    page: int  # 1-based
+    start: int
+    end: int
+    score: float
+    start_score: float = 0.0
+    end_score: float = 0.0
+    kept: bool = False
+    reason: str = ""
+    uncertainty: tuple[int, ...] = ()
+    floats: tuple[str, ...] = ()  # Float ids appended to this page
+    footnotes: tuple[str, ...] = ()  # Footnote ids appended to this page
+
+
+@dataclass(frozen=True)
+class Alignment(Record):
+    """The result of splitting one paper's markdown into its PDF pages.
+
+    ``status`` is "ok" (every page kept), "partial" (some kept) or "failed" (none kept);
+    ``warnings`` holds paper-level problems (wrong PDF, no text layer, ...).
+    """
+
+    markdown: Markdown
+    num_pages: int
+    pages: tuple[PageText, ...]
+    status: str = "ok"
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def page_markdown(self, page: PageText) -> str:
+        """The markdown written for ``page``: its text, then its floats and footnotes."""
+        parts = [self.markdown.text[page.start:page.end].strip()]
+        by_id = {f.id: f.mmd for f in self.markdown.floats}
+        by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
+        parts += [by_id[i] for i in page.floats + page.footnotes if i in by_id]
+        return "\n\n".join(p for p in parts if p) + "\n"
+
+    @property
+    def kept_pages(self) -> list[PageText]:
+        return [p for p in self.pages if p.kept]

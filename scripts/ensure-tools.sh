@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Make sure the Debian tools the tests drive are present: LaTeXML, TeX Live, poppler.
+# Installs them with apt when missing and running as root; otherwise says what to install.
+set -euo pipefail
+PKGS="latexml texlive-latex-extra texlive-science texlive-fonts-recommended texlive-plain-generic cm-super poppler-utils"
+missing=()
+for t in latexmlc pdflatex bibtex pdftotext; do
+  command -v "$t" >/dev/null 2>&1 || missing+=("$t")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-tools: installing ${missing[*]} (apt: $PKGS)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq $PKGS >/dev/null
+  exit 0
+fi
+echo "ensure-tools: missing ${missing[*]}; install them with: sudo apt-get install $PKGS" >&2
+exit 1
