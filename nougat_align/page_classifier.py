@@ -1,0 +1,40 @@
+"""Which PDF page does a piece of markdown come from? TF-IDF + linear SVM.
+
+The PDF's own lines are the training set (label = page index); the markdown chunks are
+predicted.  Words are the normalized tokens of ``normalize`` (so ``\\alpha`` and ``α``
+are the same feature), unigrams and bigrams, sublinear TF-IDF; the classifier is a
+linear SVM (hinge loss, one-vs-rest), as in Nougat, trained deterministically.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.svm import LinearSVC
+
+
+def _identity(words: list[str]) -> list[str]:
+    return words
+
+
+def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
+                  chunks: Sequence[list[str]], num_pages: int) -> np.ndarray:
+    """Scores ``(len(chunks), num_pages)``: the SVM's decision value of every chunk for every
+    page; pages without training lines get ``-inf``.  Inputs are lists of normalized words."""
+    scores = np.full((len(chunks), num_pages), -np.inf)
+    labels = sorted(set(train_pages))
+    if not chunks or not labels:
+        return scores
+    if len(labels) == 1:
+        scores[:, labels[0]] = 1.0
+        return scores
+    vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+    bigrams = [w + [f"{a}_{b}" for a, b in zip(w, w[1:])] for w in train_lines]
+    X = vectorizer.fit_transform(bigrams)
+    clf = LinearSVC(C=0.5, loss="hinge", dual=True, max_iter=2000, random_state=0)
+    clf.fit(X, np.asarray(train_pages))
+    Xc = vectorizer.transform([w + [f"{a}_{b}" for a, b in zip(w, w[1:])] for w in chunks])
+    decision = clf.decision_function(Xc)
+    scores[:, clf.classes_] = decision
+    return scores

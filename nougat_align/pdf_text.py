@@ -1,0 +1,184 @@
+"""PDF text per page, as lines in reading (content-stream) order, with PyMuPDF.
+
+Each line carries its box and a role: ``body``, ``furniture`` (running headers, footers,
+page numbers, margin stamps), or ``float`` (inside a figure/table region or caption given
+by a ``FloatRecord``).  Later stages add ``aside`` (text the markdown holds aside:
+captions, footnotes, table cells).  Hyphenation at line ends is undone when lines are
+joined; ligatures are expanded by MuPDF; unicode is folded by ``normalize``.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+import pymupdf
+
+from nougat_align.errors import InputError
+from nougat_align.normalize import norm_string
+from nougat_align.records import FloatRecord, Record
+
+pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF's parser chatter is not ours to print
+
+TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
+EDGE = 0.1  # share of the page height where headers and footers live
+_PAGE_NUMBER = re.compile(
+    r"^[\W_]*(?:page\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.I)
+
+
+@dataclass(frozen=True)
+class PdfLine(Record):
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float  # median word height: a stand-in for the font size
+    role: str = "body"  # body | furniture | float | aside
+
+
+@dataclass(frozen=True)
+class PdfPage(Record):
+    index: int  # 0-based
+    width: float
+    height: float
+    lines: tuple[PdfLine, ...] = ()
+
+    def text(self, roles: Iterable[str] = ("body",)) -> str:
+        return join_lines(ln.text for ln in self.lines if ln.role in set(roles))
+
+    @property
+    def has_text(self) -> bool:
+        return any(ln.text.strip() for ln in self.lines)
+
+
+def join_lines(lines: Iterable[str]) -> str:
+    """Join lines with spaces, undoing end-of-line hyphenation (``compu-`` + ``tation``)."""
+    out = ""
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line[:1].islower():
+            out = out[:-1] + line
+        else:
+            out = f"{out} {line}" if out else line
+    return out
+
+
+def open_pdf(pdf: Union[str, Path, "pymupdf.Document"]) -> "pymupdf.Document":
+    """Open a PDF or raise ``InputError`` with one line saying what is wrong."""
+    if isinstance(pdf, pymupdf.Document):
+        return pdf
+    path = Path(pdf)
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a PDF")
+    try:
+        doc = pymupdf.open(path, filetype="pdf")
+    except Exception as e:  # MuPDF raises FileDataError / RuntimeError subclasses
+        raise InputError(f"{path.name}: not a readable PDF ({type(e).__name__})") from None
+    if doc.needs_pass and not doc.authenticate(""):
+        doc.close()
+        raise InputError(f"{path.name}: encrypted PDF (password required)")
+    if doc.page_count == 0:
+        doc.close()
+        raise InputError(f"{path.name}: PDF has no pages")
+    return doc
+
+
+def read_pages(doc: "pymupdf.Document") -> list[PdfPage]:
+    """Lines of every page in content-stream order (pdflatex writes columns in order)."""
+    pages = []
+    for page in doc:
+        rect = page.rect
+        try:
+            words = page.get_text("words", flags=TEXT_FLAGS)
+        except Exception:  # a broken page: no text rather than no paper
+            words = []
+        groups: dict[tuple[int, int], list] = defaultdict(list)
+        order: list[tuple[int, int]] = []
+        for w in words:
+            key = (w[5], w[6])
+            if key not in groups:
+                order.append(key)
+            groups[key].append(w)
+        lines = []
+        for key in order:
+            ws = groups[key]
+            heights = sorted(w[3] - w[1] for w in ws)
+            lines.append(PdfLine(
+                text=" ".join(w[4] for w in ws),
+                x0=round(min(w[0] for w in ws), 2), y0=round(min(w[1] for w in ws), 2),
+                x1=round(max(w[2] for w in ws), 2), y1=round(max(w[3] for w in ws), 2),
+                size=round(heights[len(heights) // 2], 2),
+            ))
+        pages.append(PdfPage(index=page.number, width=round(rect.width, 2),
+                             height=round(rect.height, 2), lines=tuple(lines)))
+    return pages
+
+
+def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
+    """Running headers/footers (repeated near the top/bottom edge), page numbers, and
+    rotated margin stamps (arXiv's) become ``furniture``."""
+    def key(line: PdfLine) -> str:
+        return re.sub(r"\d+", "#", norm_string(line.text))
+
+    def at_edge(line: PdfLine, page: PdfPage) -> bool:
+        return line.y1 <= page.height * EDGE + 12 or line.y0 >= page.height * (1 - EDGE) - 12
+
+    seen: Counter[str] = Counter()
+    for page in pages:
+        seen.update({key(ln) for ln in page.lines if at_edge(ln, page)})
+    repeat = max(2, int(0.3 * len(pages) + 0.999))
+    out = []
+    for page in pages:
+        lines = []
+        for ln in page.lines:
+            furniture = False
+            if at_edge(ln, page):
+                k = key(ln)
+                furniture = (not k.strip("#")) or seen[k] >= repeat or bool(_PAGE_NUMBER.match(ln.text))
+            width, height = ln.x1 - ln.x0, ln.y1 - ln.y0
+            if height > 3 * width and height > 40:  # rotated text in the margin
+                furniture = True
+            lines.append(replace(ln, role="furniture") if furniture and ln.role == "body" else ln)
+        out.append(replace(page, lines=tuple(lines)))
+    return out
+
+
+def mark_floats(pages: Sequence[PdfPage], floats: Sequence[FloatRecord]) -> list[PdfPage]:
+    """Lines inside a float's region or caption box become ``float``."""
+    boxes: dict[int, list] = defaultdict(list)
+    for f in floats:
+        for box in (f.region_boundary, f.caption_boundary):
+            if box is not None:
+                boxes[f.page].append((box.x1 - 2, box.y1 - 2, box.x2 + 2, box.y2 + 2))
+    out = []
+    for page in pages:
+        if not boxes.get(page.index):
+            out.append(page)
+            continue
+        lines = []
+        for ln in page.lines:
+            cx, cy = (ln.x0 + ln.x1) / 2, (ln.y0 + ln.y1) / 2
+            inside = any(x0 <= cx <= x1 and y0 <= cy <= y1 for x0, y0, x1, y1 in boxes[page.index])
+            lines.append(replace(ln, role="float") if inside and ln.role == "body" else ln)
+        out.append(replace(page, lines=tuple(lines)))
+    return out
+
+
+def extract(pdf: Union[str, Path, "pymupdf.Document"], floats: Optional[Sequence[FloatRecord]] = None) -> list[PdfPage]:
+    """Open, read and mark a PDF: the pages the aligner works on."""
+    doc = open_pdf(pdf)
+    try:
+        pages = mark_furniture(read_pages(doc))
+    finally:
+        if not isinstance(pdf, pymupdf.Document):
+            doc.close()
+    if floats:
+        pages = mark_floats(pages, floats)
+    return pages

@@ -1,0 +1,413 @@
+"""Split a paper's markdown into its PDF pages: ``align(markdown, pdf) -> Alignment``.
+
+Stages (each in its own module, called here in order):
+
+1. ``pdf_text``: PDF lines per page; running headers/footers and float regions marked.
+   Lines whose words the markdown holds aside (captions, footnotes, table cells) are
+   marked ``aside`` by word-trigram overlap, so neither side has them in the running text.
+2. ``page_classifier``: TF-IDF + linear SVM trained on the PDF's lines (label = page)
+   predicts a page for every markdown chunk (``CHUNK_WORDS`` normalized words).
+3. ``staircase``: exact Gini-impurity step fit of those predictions; each page boundary
+   gets a chunk interval of near-optimal positions.
+4. ``fuzzy_trim``: inside that interval, the last words of page k and the first words of
+   page k+1 are found in the markdown; the boundary is cut at an exact character.
+5. Score: each page's markdown is checked against its PDF text (start, end, whole page).
+6. Floats and footnotes held aside by html2md go to the page that prints them.
+
+``align`` never raises for a bad page: pages that cannot be trusted are returned with
+``kept=False`` and a reason.  It raises ``InputError`` only when the PDF cannot be read.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Sequence, Union
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from nougat_align import pdf_text
+from nougat_align.fuzzy_trim import Match, locate
+from nougat_align.normalize import Tokens, norm_words, tokenize
+from nougat_align.page_classifier import predict_pages
+from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
+from nougat_align.staircase import fit_staircase
+
+CHUNK_WORDS = 24
+PATTERN_CHARS = 120  # normalized characters of a page's first/last words that are matched
+MIN_PATTERN = 16  # shorter patterns are not evidence
+TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
+GOOD = 0.85  # a match at least this similar is taken without trying further lines
+DEFAULT_MIN_SCORE = 0.9
+FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
+
+
+@dataclass
+class _Line:
+    words: list[str]
+    role: str
+    matched: bool = False  # most of its word trigrams occur in the markdown's running text
+
+
+@dataclass
+class _Page:
+    index: int
+    lines: list[_Line]
+    has_text: bool
+    aside_words: list[str] = field(default_factory=list)
+
+    def body(self) -> list[_Line]:
+        return [ln for ln in self.lines if ln.role == "body"]
+
+    def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
+        """(skipped text, pattern) pairs to try for the page's first (last) words: the
+        pattern starts at each of the first few plausible lines in turn, so a table or a
+        figure's labels at the top of the page can be stepped over."""
+        lines = self.body()[::-1] if from_end else self.body()
+        out = []
+        for i, ln in enumerate(lines):
+            if len(out) >= TRY_LINES:
+                break
+            if not ln.matched:
+                continue
+            pattern = ""
+            for other in lines[i:]:
+                piece = "".join(other.words)
+                pattern = piece + pattern if from_end else pattern + piece
+                if len(pattern) >= PATTERN_CHARS:
+                    break
+            pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
+            if len(pattern) >= MIN_PATTERN:
+                out.append(("".join("".join(x.words) for x in lines[:i]), pattern))
+        return out
+
+
+def _trigrams(words: Sequence[str]) -> set[str]:
+    return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.t = time.perf_counter()
+        self.timings: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(self.timings.get(name, 0.0) + now - self.t, 5)
+        self.t = now
+
+
+def align(markdown: Union[Markdown, str], pdf, figures: FiguresArg = "detect",
+          min_score: float = DEFAULT_MIN_SCORE) -> Alignment:
+    """Cut ``markdown`` into one piece per page of ``pdf``.
+
+    ``figures``: "detect" (built-in detector), None/"none" (no float records), a path to
+    pdffigures2 JSON, or a list of ``FloatRecord``.  Pages scoring below ``min_score`` are
+    returned with ``kept=False`` and reason "low score".
+    """
+    clock = _Clock()
+    md = markdown if isinstance(markdown, Markdown) else Markdown(text=str(markdown))
+    doc = pdf_text.open_pdf(pdf)
+    try:
+        records = _float_records(figures, doc)
+        clock.lap("figures")
+        pdf_pages = pdf_text.extract(doc, records)
+    finally:
+        if doc is not pdf:
+            doc.close()
+    clock.lap("pdf_text")
+    return _align_pages(md, pdf_pages, records, min_score, clock)
+
+
+def _float_records(figures: FiguresArg, doc) -> list[FloatRecord]:
+    if figures is None or (isinstance(figures, str) and figures.lower() == "none"):
+        return []
+    if isinstance(figures, str) and figures == "detect":
+        from nougat_align.figures import detect_floats
+
+        return list(detect_floats(doc))
+    if isinstance(figures, (str, Path)):
+        from nougat_align.figures import load_figures
+
+        return list(load_figures(Path(figures)))
+    return list(figures)
+
+
+def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
+                 min_score: float, clock: _Clock) -> Alignment:
+    P = len(pdf_pages)
+    text = md.text
+    toks = tokenize(text)
+    joined, owner = toks.joined()
+    cum = np.concatenate([[0], np.cumsum([len(w) for w in toks.words])]).astype(np.int64)
+    pages = _classify_lines(md, toks, pdf_pages)
+    clock.lap("lines")
+    warnings: list[str] = []
+
+    if not any(p.has_text for p in pages):
+        result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]
+        return Alignment(markdown=md, num_pages=P, pages=tuple(result), status="failed",
+                         warnings=("PDF has no text layer (scanned?)",), timings=clock.timings)
+
+    # 2. classifier
+    n_tok = len(toks)
+    chunk_starts = list(range(0, max(n_tok, 1), CHUNK_WORDS))
+    chunks = [toks.words[s:s + CHUNK_WORDS] for s in chunk_starts]
+    train_x, train_y = [], []
+    for p in pages:
+        for ln in p.body():
+            if ln.words:
+                train_x.append(ln.words)
+                train_y.append(p.index)
+    scores = predict_pages(train_x, train_y, chunks, P)
+    labels = np.where(np.isfinite(scores).any(axis=1), np.argmax(np.where(np.isfinite(scores), scores, -1e9), axis=1), -1)
+    clock.lap("classify")
+
+    # 3. staircase
+    words_per_page = [sum(len(ln.words) for ln in p.body()) for p in pages]
+    max_len = int(max(words_per_page) / CHUNK_WORDS * 2) + 4
+    stair = fit_staircase(labels, P, max_len=max_len)
+    clock.lap("staircase")
+
+    # 4. boundaries
+    def tok_to_joined(t: int) -> int:
+        return int(cum[min(max(t, 0), n_tok)])
+
+    def window(k: int) -> tuple[int, int]:
+        lo = (int(stair.low[k]) - 1) * CHUNK_WORDS
+        hi = (int(stair.high[k]) + 1) * CHUNK_WORDS
+        return tok_to_joined(lo) - PATTERN_CHARS, tok_to_joined(hi) + PATTERN_CHARS
+
+    heads: list[tuple[str, str]] = [("", "")] * P  # (skipped text, pattern) chosen per page
+    tails: list[tuple[str, str]] = [("", "")] * P
+    cuts = np.zeros(P + 1, dtype=np.int64)  # in joined coordinates
+    for k in range(P + 1):
+        lo, hi = window(k)
+        s = e = None
+        if k < P:
+            heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi)
+        if k > 0:
+            tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi)
+        if k == 0 and (s is None or stair.low[0] == 0):
+            cuts[k] = 0
+            continue
+        if k == P and (e is None or stair.high[P] >= len(chunks)):
+            cuts[k] = len(joined)
+            continue
+        cuts[k] = _choose_cut(s, e, heads[k][0] if k < P else "", tails[k - 1][0] if k > 0 else "",
+                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+    cuts = np.maximum.accumulate(cuts)  # boundaries never cross
+    clock.lap("trim")
+
+    # markdown offsets of the cuts
+    offsets = [_to_offset(int(c), joined, owner, toks, text) for c in cuts]
+    offsets[0] = 0 if cuts[0] == 0 else offsets[0]
+    offsets[-1] = len(text) if cuts[-1] >= len(joined) else offsets[-1]
+    for i in range(1, len(offsets)):
+        offsets[i] = max(offsets[i], offsets[i - 1])
+
+    # 6. floats and footnotes
+    float_pages = _place_floats(md, records, pages, offsets)
+    note_pages = _place_footnotes(md, pages, offsets)
+    clock.lap("floats")
+
+    # 5. scores
+    result = []
+    for k in range(P):
+        a, b = offsets[k], offsets[k + 1]
+        page = pages[k]
+        own_floats = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
+        own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
+        ja, jb = int(cuts[k]), int(cuts[k + 1])
+        md_norm = joined[ja:jb]
+        start_score = _edge_score(heads[k], md_norm, at_start=True)
+        end_score = _edge_score(tails[k], md_norm, at_start=False)
+        score = round((start_score + end_score) / 2, 4)
+        reason = ""
+        if not page.has_text:
+            reason = "no text layer"
+        elif not text[a:b].strip() and not own_floats:
+            reason = "empty"
+        elif score < min_score:
+            reason = "low score"
+        lo_c = tok_to_joined(int(stair.low[k]) * CHUNK_WORDS)
+        hi_c = tok_to_joined(int(stair.high[k]) * CHUNK_WORDS)
+        unc = (_to_offset(lo_c, joined, owner, toks, text), _to_offset(hi_c, joined, owner, toks, text))
+        result.append(PageText(page=k + 1, start=a, end=b, score=score,
+                               start_score=round(start_score, 4), end_score=round(end_score, 4),
+                               kept=not reason, reason=reason, uncertainty=unc,
+                               floats=own_floats, footnotes=own_notes))
+    clock.lap("score")
+    kept = sum(p.kept for p in result)
+    if kept == 0 and P > 1 and np.median([p.score for p in result]) < 0.5:
+        warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
+        result = [PageText(**{**p.__dict__, "kept": False, "reason": p.reason or "mismatch"}) for p in result]
+    status = "ok" if kept == P else "partial" if kept else "failed"
+    return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
+                     warnings=tuple(warnings), timings=clock.timings)
+
+
+def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
+    """Tokenize PDF lines; mark lines the markdown holds aside, and lines it has in its text."""
+    body = _trigrams(toks.words)
+    aside: set[str] = set()
+    for f in md.floats:
+        aside |= _trigrams(norm_words(f.mmd))
+    for n in md.footnotes:
+        aside |= _trigrams(norm_words(n.mmd))
+    pages = []
+    for pp in pdf_pages:
+        lines = []
+        aside_words: list[str] = []
+        for pl in pp.lines:
+            words = norm_words(pl.text)
+            ln = _Line(words=words, role=pl.role)
+            if ln.role == "body" and len(words) >= 3:
+                grams = _trigrams(words)
+                in_body = sum(g in body for g in grams) / len(grams)
+                in_aside = sum(g in aside for g in grams) / len(grams)
+                if in_aside >= 0.5 and in_aside > in_body:
+                    ln.role = "aside"
+                else:
+                    ln.matched = in_body >= 0.5
+            if ln.role in ("aside", "float"):
+                aside_words.extend(words)
+            lines.append(ln)
+        pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words))
+    return pages
+
+
+def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int
+               ) -> tuple[tuple[str, str], Optional[Match]]:
+    """The first candidate that matches well in the window (else the best one)."""
+    best: tuple[tuple[str, str], Optional[Match]] = (("", ""), None)
+    for cand in candidates:
+        m = locate(cand[1], joined, lo, hi)
+        if m is None:
+            continue
+        if m.score >= GOOD:
+            return cand, m
+        if best[1] is None or m.score > best[1].score:
+            best = (cand, m)
+    return best
+
+
+def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str, fallback: int) -> int:
+    """Cut between page k-1 (ending with match ``e``) and page k (starting with ``s``).
+
+    Text between the two matches is what neither matched: a display equation, a table
+    typeset in the text.  It goes to the page that has unmatched text on that side.
+    """
+    good_s = s is not None and s.score >= 0.8
+    good_e = e is not None and e.score >= 0.8
+    if good_s and good_e:
+        if e.end <= s.start:
+            gap = s.start - e.end
+            if gap <= 3:
+                return s.start
+            if lead and not trail:
+                return e.end
+            if trail and not lead:
+                return s.start
+            # both or neither: split the gap by the unmatched amounts
+            share = len(trail) / max(1, len(trail) + len(lead)) if (lead or trail) else 1.0
+            return e.end + int(round(gap * share))
+        return s.start if s.score >= e.score else e.end  # overlapping matches: trust the better
+    if good_s:
+        return s.start
+    if good_e:
+        return e.end
+    if s is not None and (e is None or s.score >= e.score):
+        return s.start
+    if e is not None:
+        return e.end
+    return fallback
+
+
+def _to_offset(j: int, joined: str, owner: np.ndarray, toks: Tokens, text: str) -> int:
+    """Markdown offset for a cut before joined character ``j``: the start of its word,
+    moved back over markup at the start of the line (``## ``, ``* ``)."""
+    if j >= len(joined) or len(owner) == 0:
+        return len(text)
+    if j <= 0:
+        return 0
+    t = int(owner[j])
+    if j > 0 and owner[j - 1] == t:  # a cut inside a token: move to the token's start
+        pass
+    off = int(toks.starts[t])
+    while off > 0 and not text[off - 1].isspace():
+        off -= 1
+    line_start = text.rfind("\n", 0, off) + 1
+    if re.fullmatch(r"(?:#{1,6} |[*\-] |\d+\. |\s)*", text[line_start:off]):
+        off = line_start
+    return off
+
+
+def _edge_score(edge: tuple[str, str], md_norm: str, at_start: bool) -> float:
+    """How well the page's first (last) PDF words match the first (last) of its markdown."""
+    lead, pattern = edge
+    if not pattern:
+        return 1.0 if not md_norm else 0.0
+    if not md_norm:
+        return 0.0
+    room = len(pattern) + int(1.5 * len(lead)) + 20
+    piece = md_norm[:room] if at_start else md_norm[-room:]
+    if len(piece) < len(pattern):
+        return fuzz.ratio(pattern, piece) / 100
+    r = fuzz.partial_ratio_alignment(pattern, piece)
+    return (r.score / 100) if r else 0.0
+
+
+def _page_of_offset(offset: int, offsets: list[int]) -> int:
+    for k in range(len(offsets) - 1):
+        if offsets[k] <= offset < offsets[k + 1]:
+            return k
+    return max(0, len(offsets) - 2)
+
+
+def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
+                  offsets: list[int]) -> dict[str, int]:
+    """Page (0-based) of every float: the PDF record with its kind and number; else the
+    page whose aside text best matches its caption; else the page of its anchor."""
+    by_key: dict[tuple[str, str], int] = {}
+    for r in records:
+        by_key.setdefault((r.fig_type.lower(), r.name.strip().rstrip(".:").upper()), r.page)
+    out: dict[str, int] = {}
+    for f in md.floats:
+        kind = "table" if f.kind == "table" else "figure"
+        key = (kind, f.number.strip().upper())
+        if f.number and key in by_key and by_key[key] < len(pages):
+            out[f.id] = by_key[key]
+            continue
+        page = _best_aside_page(norm_words(f.caption or f.mmd), pages)
+        out[f.id] = page if page is not None else _page_of_offset(f.anchor, offsets)
+    return out
+
+
+def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n in md.footnotes:
+        anchor_page = _page_of_offset(n.anchor, offsets)
+        page = _best_aside_page(norm_words(n.text), pages, near=anchor_page)
+        out[n.id] = page if page is not None else anchor_page
+    return out
+
+
+def _best_aside_page(words: list[str], pages: list[_Page], near: Optional[int] = None) -> Optional[int]:
+    grams = _trigrams(words)
+    if len(grams) < 2:
+        return None
+    best, best_hits = None, 0.0
+    for p in pages:
+        if not p.aside_words:
+            continue
+        have = _trigrams(p.aside_words)
+        hits = sum(g in have for g in grams) / len(grams)
+        if near is not None:
+            hits -= 0.001 * abs(p.index - near)  # ties go to the page nearest the anchor
+        if hits > best_hits:
+            best, best_hits = p.index, hits
+    return best if best_hits >= 0.5 else None
