@@ -75,6 +75,20 @@ def html2md(
                f"{len(md.footnotes)} footnotes, {len(md.warnings)} warnings", err=True)
 
 
+@app.command()
+def latexml(
+    src: Path = typer.Argument(..., help="arXiv source: .tar.gz, gzipped .tex, .tex, or a folder."),
+    output: Path = typer.Option(..., "--output", "-o", help="Write the HTML here (report: PAPER.latexml.json beside it)."),
+    timeout: float = typer.Option(600, "--timeout", help="Seconds before LaTeXML is stopped."),
+    memory_mb: int = typer.Option(4096, "--memory-mb", help="Address-space limit for LaTeXML in MiB (0: none)."),
+) -> None:
+    """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext)."""
+    from nougat_align.latexml import latexml_to_html
+
+    report = latexml_to_html(src, output, timeout=timeout, memory_mb=memory_mb)
+    typer.echo(report.summary(), err=True)
+
+
 def main() -> None:
     """Console entry point: library errors become one line and a non-zero exit."""
     try:
