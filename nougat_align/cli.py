@@ -89,6 +89,55 @@ def latexml(
     typer.echo(report.summary(), err=True)
 
 
+@app.command()
+def split(
+    pdf: Path = typer.Option(..., "--pdf", help="The paper's PDF."),
+    html: Optional[Path] = typer.Option(None, "--html", help="LaTeXML HTML of the paper."),
+    md: Optional[Path] = typer.Option(None, "--md", help="Markdown (.mmd) to split instead of HTML."),
+    output: Path = typer.Option(..., "--output", "-o", help="Output folder: NN.mmd, NN.png, meta.json."),
+    figures: str = typer.Option("detect", "--figures",
+                                help="'detect' (built-in detector), 'none', or a pdffigures2 JSON file."),
+    min_score: float = typer.Option(0.9, "--min-score", min=0.0, max=1.0,
+                                    help="Pages scoring below this are not written."),
+    dpi: int = typer.Option(96, "--dpi", min=10, max=600, help="Resolution of the page PNGs."),
+    no_images: bool = typer.Option(False, "--no-images", help="Do not render page PNGs."),
+) -> None:
+    """Split a paper's markdown into its PDF pages."""
+    from nougat_align.errors import InputError
+    from nougat_align.pipeline import load_markdown, process_paper
+
+    if (html is None) == (md is None):
+        raise InputError("give exactly one of --html or --md")
+    markdown = load_markdown(html=html, md=md)
+    result = process_paper(markdown, pdf, output, figures=figures, min_score=min_score,
+                           dpi=dpi, images=not no_images)
+    for w in result.warnings:
+        typer.echo(f"warning: {w}", err=True)
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.reasons.items()))
+    typer.echo(f"{result.paper_id}: kept {result.kept}/{result.num_pages} pages"
+               + (f" (dropped {reasons})" if reasons else "") + f" -> {output}", err=True)
+
+
+@app.command("eval")
+def eval_(
+    pred: Path = typer.Option(..., "--pred", help="Predicted pages: PRED/<paper>/NN.mmd (or one paper's NN.mmd)."),
+    truth: Optional[Path] = typer.Option(None, "--truth", help="Synthetic truth: DIR/<paper>/truth.json, or one paper folder."),
+    pdf_text: Optional[Path] = typer.Option(None, "--pdf-text", help="Truth-free: a PDF (or folder of PDFs) to compare each kept page's text with."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
+) -> None:
+    """Score page splits against synthetic truth (--truth) or, without truth, their agreement
+    with the PDF's text (--pdf-text)."""
+    from nougat_align.errors import InputError
+    from nougat_align.evaluate import evaluate_pdf_text, evaluate_truth, format_table
+
+    if (truth is None) == (pdf_text is None):
+        raise InputError("give exactly one of --truth DIR or --pdf-text PDF")
+    result = evaluate_truth(truth, pred) if truth is not None else evaluate_pdf_text(pdf_text, pred)
+    typer.echo(format_table(result))
+    if json_out is not None:
+        _write_text(json_out, json.dumps(result, indent=1) + "\n")
+
+
 def main() -> None:
     """Console entry point: library errors become one line and a non-zero exit."""
     try:

@@ -263,14 +263,14 @@ class _Converter:
         if tag == "table" and "ltx_tabular" in cls:
             self.emit(self.tabular(el))
             return
+        if "ltx_biblist" in cls:
+            self.bibliography(el)
+            return
         if tag in ("ul", "ol", "dl"):
             self.emit(self.list_(el, 0))
             return
         if tag == "pre" or "ltx_listing" in cls:
             self.emit(self.code(el))
-            return
-        if "ltx_biblist" in cls:
-            self.bibliography(el)
             return
         if tag == "p":
             self.emit(self.inline_children(el))

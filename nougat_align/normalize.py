@@ -48,6 +48,7 @@ TEXT_ALIASES = {
     "to": "rightarrow", "gets": "leftarrow", "lvert": "", "rvert": "", "vert": "",
     "lVert": "", "rVert": "", "Vert": "", "mid": "", "colon": "", "prime": "", "ast": "",
     "cdot": "", "cdotp": "", "lbrace": "", "rbrace": "", "langle": "", "rangle": "",
+    "blacksquare": "", "qed": "", "qedsymbol": "", "openbox": "", "Box": "",  # end-of-proof marks
 }
 
 _RAW_TOKEN = re.compile(r"\\[A-Za-z]+|(?:[A-Za-z0-9]|[^\x00-\x7f])+")

@@ -77,16 +77,23 @@ def open_pdf(pdf: Union[str, Path, "pymupdf.Document"]) -> "pymupdf.Document":
         raise InputError(f"{path}: no such file")
     if path.is_dir():
         raise InputError(f"{path}: is a directory, expected a PDF")
+    with path.open("rb") as f:
+        head = f.read(1024)
+    if b"%PDF" not in head:
+        raise InputError(f"{path.name}: not a PDF (no %PDF header)")
     try:
         doc = pymupdf.open(path, filetype="pdf")
     except Exception as e:  # MuPDF raises FileDataError / RuntimeError subclasses
         raise InputError(f"{path.name}: not a readable PDF ({type(e).__name__})") from None
+    if not doc.is_pdf:
+        doc.close()
+        raise InputError(f"{path.name}: not a PDF")
     if doc.needs_pass and not doc.authenticate(""):
         doc.close()
         raise InputError(f"{path.name}: encrypted PDF (password required)")
     if doc.page_count == 0:
         doc.close()
-        raise InputError(f"{path.name}: PDF has no pages")
+        raise InputError(f"{path.name}: PDF has no pages (corrupt or truncated?)")
     return doc
 
 
@@ -137,9 +144,14 @@ def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
     out = []
     for page in pages:
         lines = []
+        top = min((ln.y0 for ln in page.lines), default=0.0)
+        bottom = max((ln.y1 for ln in page.lines), default=0.0)
         for ln in page.lines:
             furniture = False
-            if at_edge(ln, page):
+            outermost = ln.y0 <= top + 0.5 or ln.y1 >= bottom - 0.5
+            if outermost and _PAGE_NUMBER.match(ln.text):  # a page number, wherever the margin is
+                furniture = True
+            elif at_edge(ln, page):
                 k = key(ln)
                 furniture = (not k.strip("#")) or seen[k] >= repeat or bool(_PAGE_NUMBER.match(ln.text))
             width, height = ln.x1 - ln.x0, ln.y1 - ln.y0

@@ -28,6 +28,7 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 from rapidfuzz import fuzz
+from rapidfuzz.distance import Indel
 
 from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
@@ -198,7 +199,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             cuts[k] = len(joined)
             continue
         cuts[k] = _choose_cut(s, e, heads[k][0] if k < P else "", tails[k - 1][0] if k > 0 else "",
-                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+                              joined, fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
     cuts = np.maximum.accumulate(cuts)  # boundaries never cross
     clock.lap("trim")
 
@@ -295,26 +296,19 @@ def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int
     return best
 
 
-def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str, fallback: int) -> int:
+def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str,
+                joined: str, fallback: int) -> int:
     """Cut between page k-1 (ending with match ``e``) and page k (starting with ``s``).
 
-    Text between the two matches is what neither matched: a display equation, a table
-    typeset in the text.  It goes to the page that has unmatched text on that side.
+    Text between the two matches is what neither matched well: a heading too short to
+    count, a display equation, an end-of-proof mark.  It is split where it best explains
+    what page k-1 printed after its match (``trail``) and page k before its own (``lead``).
     """
     good_s = s is not None and s.score >= 0.8
     good_e = e is not None and e.score >= 0.8
     if good_s and good_e:
         if e.end <= s.start:
-            gap = s.start - e.end
-            if gap <= 3:
-                return s.start
-            if lead and not trail:
-                return e.end
-            if trail and not lead:
-                return s.start
-            # both or neither: split the gap by the unmatched amounts
-            share = len(trail) / max(1, len(trail) + len(lead)) if (lead or trail) else 1.0
-            return e.end + int(round(gap * share))
+            return _split_gap(joined, e.end, s.start, trail, lead)
         return s.start if s.score >= e.score else e.end  # overlapping matches: trust the better
     if good_s:
         return s.start
@@ -325,6 +319,26 @@ def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str, f
     if e is not None:
         return e.end
     return fallback
+
+
+def _lcs(a: str, b: str) -> float:
+    """Length of the longest common subsequence (from the Indel distance)."""
+    if not a or not b:
+        return 0.0
+    return (len(a) + len(b) - Indel.distance(a, b)) / 2
+
+
+def _split_gap(joined: str, a: int, b: int, trail: str, lead: str) -> int:
+    if b - a <= 3:
+        return b
+    if b - a > 2000:  # far apart: not one gap but a disagreement; trust the page start
+        return b
+    best, best_score = b, -1.0
+    for c in range(b, a - 1, -1):  # ties go to the later cut (previous page keeps it)
+        score = _lcs(joined[a:c], trail) + _lcs(joined[c:b], lead)
+        if score > best_score + 1e-9:
+            best, best_score = c, score
+    return best
 
 
 def _to_offset(j: int, joined: str, owner: np.ndarray, toks: Tokens, text: str) -> int:
@@ -371,10 +385,13 @@ def _page_of_offset(offset: int, offsets: list[int]) -> int:
 def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
                   offsets: list[int]) -> dict[str, int]:
     """Page (0-based) of every float: the PDF record with its kind and number; else the
-    page whose aside text best matches its caption; else the page of its anchor."""
+    page whose held-aside text best matches the float (its label "Figure 3" printed there
+    counts most); else the page of its anchor."""
     by_key: dict[tuple[str, str], int] = {}
     for r in records:
         by_key.setdefault((r.fig_type.lower(), r.name.strip().rstrip(".:").upper()), r.page)
+    grams = [_trigrams(p.aside_words) for p in pages]
+    labels = [_label_pairs(p.aside_words) for p in pages]
     out: dict[str, int] = {}
     for f in md.floats:
         kind = "table" if f.kind == "table" else "figure"
@@ -382,32 +399,40 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
         if f.number and key in by_key and by_key[key] < len(pages):
             out[f.id] = by_key[key]
             continue
-        page = _best_aside_page(norm_words(f.caption or f.mmd), pages)
-        out[f.id] = page if page is not None else _page_of_offset(f.anchor, offsets)
+        want = _trigrams(norm_words(f.mmd))
+        label = (f.kind, f.number.lower()) if f.number else None
+        best, best_score = None, 0.3
+        for k in range(len(pages)):
+            score = sum(g in grams[k] for g in want) / len(want) if want else 0.0
+            if label is not None and label in labels[k]:
+                score += 0.5
+            if score > best_score:
+                best, best_score = k, score
+        out[f.id] = best if best is not None else _page_of_offset(f.anchor, offsets)
     return out
+
+
+_LABEL_WORDS = {"fig": "figure", "figure": "figure", "table": "table", "tab": "table",
+                "algorithm": "algorithm", "alg": "algorithm", "listing": "listing"}
+
+
+def _label_pairs(words: list[str]) -> set[tuple[str, str]]:
+    """("figure", "3")-style labels printed in a page's held-aside text."""
+    return {(_LABEL_WORDS[a], b) for a, b in zip(words, words[1:]) if a in _LABEL_WORDS}
 
 
 def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
+    grams = [_trigrams(p.aside_words) for p in pages]
     out: dict[str, int] = {}
     for n in md.footnotes:
         anchor_page = _page_of_offset(n.anchor, offsets)
-        page = _best_aside_page(norm_words(n.text), pages, near=anchor_page)
-        out[n.id] = page if page is not None else anchor_page
+        want = _trigrams(norm_words(n.text))
+        best, best_score = None, 0.5
+        for k in range(len(pages)):
+            if not want:
+                break
+            score = sum(g in grams[k] for g in want) / len(want) - 0.001 * abs(k - anchor_page)
+            if score > best_score:
+                best, best_score = k, score
+        out[n.id] = best if best is not None else anchor_page
     return out
-
-
-def _best_aside_page(words: list[str], pages: list[_Page], near: Optional[int] = None) -> Optional[int]:
-    grams = _trigrams(words)
-    if len(grams) < 2:
-        return None
-    best, best_hits = None, 0.0
-    for p in pages:
-        if not p.aside_words:
-            continue
-        have = _trigrams(p.aside_words)
-        hits = sum(g in have for g in grams) / len(grams)
-        if near is not None:
-            hits -= 0.001 * abs(p.index - near)  # ties go to the page nearest the anchor
-        if hits > best_hits:
-            best, best_hits = p.index, hits
-    return best if best_hits >= 0.5 else None

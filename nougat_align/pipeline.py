@@ -1,0 +1,141 @@
+"""One paper end to end: HTML (or markdown) + PDF -> ``OUT/NN.mmd``, ``NN.png``, ``meta.json``.
+
+``process_paper`` is the per-paper function the CLI (``split``) and the batch runner
+(``run``) both call.  The output folder is written atomically (built in a temp dir, then
+renamed), so it is either complete or absent.  ``meta.json`` depends only on the inputs
+(byte-identical across runs); wall-clock stage timings go to ``timings.json``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+from nougat_align import __version__
+from nougat_align.html2md import html_to_markdown
+from nougat_align.pdf_text import open_pdf
+from nougat_align.records import Alignment, Markdown, Record
+from nougat_align.render import DEFAULT_DPI, render_pages
+from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, _float_records, _align_pages, _Clock
+from nougat_align import pdf_text
+from nougat_align.write import atomic_dir
+
+
+@dataclass(frozen=True)
+class PaperResult(Record):
+    """What happened to one paper (the batch manifest stores one per paper)."""
+
+    paper_id: str
+    status: str  # ok | partial | failed
+    num_pages: int
+    kept: int
+    reasons: dict[str, int] = field(default_factory=dict)  # drop reason -> pages
+    warnings: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    out_dir: str = ""
+
+
+def load_markdown(html: Optional[Path] = None, md: Optional[Path] = None) -> Markdown:
+    if html is not None:
+        return html_to_markdown(Path(html))
+    if md is None:
+        raise ValueError("need html or md")
+    from nougat_align.errors import InputError
+
+    try:
+        return Markdown(text=Path(md).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{md}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{md}: not UTF-8 text") from None
+
+
+def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
+                  figures: FiguresArg = "detect", min_score: float = DEFAULT_MIN_SCORE,
+                  dpi: int = DEFAULT_DPI, images: bool = True,
+                  paper_id: Optional[str] = None) -> PaperResult:
+    """Align one paper and write its pages. ``markdown`` is a ``Markdown`` or an HTML path."""
+    t0 = time.perf_counter()
+    html_timing = 0.0
+    if not isinstance(markdown, Markdown):
+        markdown = html_to_markdown(Path(markdown))
+        html_timing = time.perf_counter() - t0
+    out_dir = Path(out_dir)
+    paper_id = paper_id or out_dir.name
+    doc = open_pdf(pdf)
+    try:
+        clock = _Clock()
+        records = _float_records(figures, doc)
+        clock.lap("figures")
+        pages = pdf_text.extract(doc, records)
+        clock.lap("pdf_text")
+        alignment = _align_pages(markdown, pages, records, min_score, clock)
+        t_render = time.perf_counter()
+        kept = [p.page - 1 for p in alignment.pages if p.kept]
+        pngs = render_pages(doc, kept, dpi) if images else {}
+        render_s = time.perf_counter() - t_render
+    finally:
+        doc.close()
+    boxes = {(r.fig_type.lower(), r.name.upper()): r for r in records}
+    timings = {"html2md": round(html_timing, 5), **alignment.timings, "render": round(render_s, 5)}
+    with atomic_dir(out_dir) as tmp:
+        for p in alignment.pages:
+            if not p.kept:
+                continue
+            (tmp / f"{p.page:02d}.mmd").write_text(alignment.page_markdown(p), encoding="utf-8")
+            if images:
+                (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
+        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes)
+        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        timings["write"] = round(time.perf_counter() - t0 - sum(timings.values()), 5)
+        timings["total"] = round(time.perf_counter() - t0, 5)
+        (tmp / "timings.json").write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
+    reasons: dict[str, int] = {}
+    for p in alignment.pages:
+        if not p.kept:
+            reasons[p.reason] = reasons.get(p.reason, 0) + 1
+    return PaperResult(paper_id=paper_id, status=alignment.status, num_pages=alignment.num_pages,
+                       kept=sum(p.kept for p in alignment.pages), reasons=reasons,
+                       warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
+                       out_dir=str(out_dir))
+
+
+def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict) -> dict:
+    md = alignment.markdown
+    floats = {f.id: f for f in md.floats}
+    pages = []
+    for p in alignment.pages:
+        placed = []
+        for fid in p.floats:
+            f = floats[fid]
+            entry = {"id": fid, "kind": f.kind, "number": f.number}
+            rec = boxes.get(("table" if f.kind == "table" else "figure", f.number.upper()))
+            if rec is not None and rec.page == p.page - 1 and rec.region_boundary is not None:
+                entry["box_pt"] = [round(v, 2) for v in (rec.region_boundary.x1, rec.region_boundary.y1,
+                                                          rec.region_boundary.x2, rec.region_boundary.y2)]
+                if dpi:
+                    entry["box_px"] = [round(v * dpi / 72) for v in entry["box_pt"]]
+            placed.append(entry)
+        pages.append({
+            "page": p.page, "kept": p.kept, "reason": p.reason, "score": p.score,
+            "start_score": p.start_score, "end_score": p.end_score,
+            "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
+            "floats": placed, "footnotes": list(p.footnotes),
+        })
+    return {
+        "paper_id": paper_id,
+        "tool": "nougat-align",
+        "version": __version__,
+        "pdf": Path(pdf).name,
+        "pdf_sha256": hashlib.sha256(Path(pdf).read_bytes()).hexdigest() if Path(pdf).exists() else None,
+        "markdown_sha256": hashlib.sha256(md.text.encode("utf-8")).hexdigest(),
+        "num_pages": alignment.num_pages,
+        "kept": sum(p.kept for p in alignment.pages),
+        "status": alignment.status,
+        "dpi": dpi,
+        "warnings": list(md.warnings) + list(alignment.warnings),
+        "pages": pages,
+    }
