@@ -52,7 +52,7 @@ BLOCK_TAGS = {
 }
 SKIP_CLASSES = {
     "ltx_pagination", "ltx_TOC", "ltx_page_footer", "ltx_page_logo", "ltx_rule",
-    "ltx_bib_cited", "ltx_note_type", "ltx_bib_links",
+    "ltx_bib_cited", "ltx_note_type", "ltx_bib_links", "ltx_listing_data",
 }
 FLOAT_CLASSES = ("ltx_figure", "ltx_table", "ltx_float")
 _WS = re.compile(r"\s+")
@@ -147,6 +147,27 @@ def _wrap(marker: str, text: str) -> str:
 
 def _tag_text(el) -> str:
     return _squash("".join(el.itertext()))
+
+
+_MATH_SPAN = re.compile(r"(\\\(.*?\\\))")
+
+
+def _escape_tabular(text: str) -> str:
+    """Escape LaTeX specials in a table cell's text, leaving its math alone."""
+    parts = _MATH_SPAN.split(text)
+    for i in range(0, len(parts), 2):
+        parts[i] = re.sub(r"(?<!\\)([%&#_$])", r"\\\1", parts[i])
+    return "".join(parts)
+
+
+def _math_text(el) -> str:
+    """Text of ``el`` with any math as its TeX (for tags like ``(\\ast)``)."""
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            parts.append(_clean_tex(child.get("alttext") or "") if child.tag == "math" else _math_text(child))
+        parts.append(child.tail or "")
+    return _squash("".join(parts))
 
 
 # ----------------------------------------------------------------- converter -----------
@@ -323,18 +344,51 @@ class _Converter:
         self.block(holder, depth + 1)
 
     def authors(self, el) -> None:
-        """Each author (``ltx_creator``) as one paragraph: name, affiliation, email lines."""
+        """Each author (``ltx_creator``) as a paragraph: name, affiliation and email lines.
+
+        authblk-style affiliations (``ltx_author_notes > ltx_contact``, repeated under every
+        author) are numbered once, as the PDF prints them; a ``\\thanks`` note becomes a
+        footnote marked ``*``.
+        """
         creators = [c for c in el if isinstance(c.tag, str) and _has(c, "ltx_creator")]
         if not creators:
             self.emit(self.inline_children(el, keep_breaks=True))
             return
+        affiliations: list[str] = []
+        names: list[str] = []
+        blocks: list[str] = []
         for creator in creators:
-            text = self.inline_children(creator, keep_breaks=True)
+            notes = [c for c in creator.iter() if isinstance(c.tag, str) and _has(c, "ltx_author_notes")]
+            contacts = [c for n in notes for c in n.iter() if isinstance(c.tag, str) and _has(c, "ltx_contact")]
+            person = _copy(creator)
+            for n in person.xpath(".//*[contains(concat(' ', @class, ' '), ' ltx_author_notes ')]"):
+                _drop_keep_tail(n)
+            text = self.inline_children(person, keep_breaks=True)
             lines = [_squash(line) for line in text.split("\n")]
             lines = [line for line in lines if line and line not in ("&", "and", ",")]
             lines = [line[1:].strip() if line.startswith("&") else line for line in lines]
+            if contacts:
+                marks = []
+                for c in contacts:
+                    aff = self.inline_children(c)
+                    if aff not in affiliations:
+                        affiliations.append(aff)
+                    marks.append(str(affiliations.index(aff) + 1))
+                names.append(" ".join(lines) + f"\\({{}}^{{{','.join(marks)}}}\\)")
+                continue
+            for n in notes:  # \thanks: printed as a footnote with a symbol
+                note = self.inline_children(n)
+                if note:
+                    self.add_footnote(n.get("id") or "", "*", note)
+                    if lines:
+                        lines[0] += "\\({}^{*}\\)"
             if lines:
-                self.emit("\n".join(lines))
+                blocks.append("\n".join(lines))
+        if names:
+            blocks.insert(0, ", ".join(names))
+            blocks.append("\n".join(f"\\({{}}^{{{i}}}\\){a}" for i, a in enumerate(affiliations, 1)))
+        for b in blocks:
+            self.emit(b)
 
     def keywords(self, el) -> None:
         parts = []
@@ -437,15 +491,20 @@ class _Converter:
 
     def equation(self, el) -> str:
         rows = []
-        for tr in el.iter("tr"):
-            if not isinstance(tr.tag, str):
-                continue
-            tex_parts, tag = [], ""
+        late_tags: dict[int, str] = {}  # a number spanning rows is printed beside the last
+        for r, tr in enumerate(el.iter("tr")):
+            tex_parts, tag = [], late_tags.pop(r, "")
             for td in tr:
                 if not isinstance(td.tag, str):
                     continue
                 if _has(td, "ltx_eqn_eqno"):
-                    tag = _tag_text(td).strip("()")
+                    text = _math_text(td).strip()
+                    text = text[1:-1] if text.startswith("(") and text.endswith(")") else text
+                    span = int(td.get("rowspan") or 1)
+                    if span > 1:
+                        late_tags[r + span - 1] = text
+                    else:
+                        tag = text
                     continue
                 for node in td.iter():
                     if node.tag == "math":
@@ -481,7 +540,7 @@ class _Converter:
                 cls = _classes(td)
                 span = int(td.get("colspan") or 1)
                 rspan = int(td.get("rowspan") or 1)
-                text = self.inline_children(td)
+                text = _escape_tabular(self.inline_children(td, plain=True))
                 a = "c" if "ltx_align_center" in cls else "r" if "ltx_align_right" in cls else "l"
                 if cls & {"ltx_border_t", "ltx_border_tt"}:
                     top = True
@@ -537,7 +596,7 @@ class _Converter:
                     term = self.inline_children(child)
                 elif child.tag == "dd":
                     body = self.item_body(child, level)
-                    head = f"**{term}**" if term else ""
+                    head = _wrap("**", term) if term else ""
                     out.append(f"{indent}* {head} {body}".rstrip())
                     term = ""
             return "\n".join(out)
@@ -651,12 +710,15 @@ class _Converter:
             return "\n" if keep_breaks or code else " "
         if "ltx_note" in cls:
             return self.note(el)
-        if "ltx_missing_citation" in cls:
-            key = _tag_text(el)
-            self.warnings.append(f"unresolved citation: {key}")
-            return key
-        if tag == "a" and ("ltx_missing_label" in cls or _tag_text(el).startswith("LABEL:")):
-            self.warnings.append(f"unresolved reference: {_tag_text(el)}")
+        if "ltx_missing_citation" in cls:  # the PDF prints [?]
+            self.warnings.append(f"unresolved citation: {_tag_text(el)}")
+            return "?"
+        if tag == "a" and "ltx_ref" in cls and len(el.xpath(".//*[contains(@class,'ltx_ref_tag')]")) > 1:
+            first = el.xpath(".//*[contains(@class,'ltx_ref_tag')]")[0]  # "(∗ ‣ 3.4)": print "∗"
+            return self.inline_children(first, plain=plain, strip=False)
+        if "ltx_missing_label" in cls or (tag in ("a", "span") and _tag_text(el).startswith("LABEL:")):
+            self.warnings.append(f"unresolved reference: {_tag_text(el)}")  # the PDF prints ??
+            return "??"
         if tag == "cite" and "?" in _tag_text(el) and not el.xpath(".//a"):
             self.warnings.append(f"unresolved citation: {_tag_text(el)}")
         if tag in ("table", "figure") or cls & {"ltx_equation", "ltx_equationgroup"}:
@@ -669,6 +731,8 @@ class _Converter:
                 self.float_(el)
                 return ""
         text = self.inline_children(el, plain=plain, keep_breaks=keep_breaks, code=code, strip=False)
+        if code and "ltx_tag_listingline" in cls:
+            return text.strip() + " "
         if plain or code:
             return text
         if "ltx_font_bold" in cls or tag in ("b", "strong"):
@@ -690,13 +754,16 @@ class _Converter:
         text = self.inline_children(body)
         if not text:
             return ""
-        nid = el.get("id") or f"note{len(self.footnotes) + 1}"
+        self.add_footnote(el.get("id") or "", mark, text)
+        return f"\\({{}}^{{{mark}}}\\)" if mark else ""
+
+    def add_footnote(self, nid: str, mark: str, text: str) -> None:
+        nid = nid or f"note{len(self.footnotes) + 1}"
         while nid in self._footnote_ids:
             nid += "'"
         self._footnote_ids.add(nid)
         label = f"Footnote {mark}: " if mark else "Footnote: "
         self.footnotes.append(Footnote(id=nid, mark=mark, text=text, mmd=label + text, anchor=self.anchor()))
-        return f"\\({{}}^{{{mark}}}\\)" if mark else ""
 
     def error(self, el) -> None:
         self.errors[_squash("".join(el.itertext()))[:40] or "?"] += 1
