@@ -26,8 +26,11 @@ class Match:
 
 
 def locate(pattern: str, text: str, lo: int = 0, hi: Optional[int] = None,
-           min_score: float = 0.5) -> Optional[Match]:
-    """Best fuzzy occurrence of ``pattern`` in ``text[lo:hi]``, or None."""
+           min_score: float = 0.5, edge: str = "both") -> Optional[Match]:
+    """Best fuzzy occurrence of ``pattern`` in ``text[lo:hi]``, or None.
+
+    ``edge`` says which end must be exact ("start", "end" or "both"); the other is left
+    where the coarse alignment put it."""
     hi = len(text) if hi is None else min(hi, len(text))
     lo = max(0, lo)
     if not pattern or hi - lo <= 0:
@@ -39,8 +42,11 @@ def locate(pattern: str, text: str, lo: int = 0, hi: Optional[int] = None,
     if r is None or r.score < 100 * min_score:
         return None
     start, end = lo + r.dest_start, lo + r.dest_end
-    start = _pin(pattern[:PIN], text, start, lo, hi, at_start=True)
-    end = _pin(pattern[-PIN:], text, end, lo, hi, at_start=False)
+    if r.score < 100:  # an exact match is already exact at both edges
+        if edge in ("start", "both"):
+            start = _pin(pattern[:PIN], text, start, lo, hi, at_start=True)
+        if edge in ("end", "both"):
+            end = _pin(pattern[-PIN:], text, end, lo, hi, at_start=False)
     if end <= start:
         end = min(hi, start + len(pattern))
     return Match(start=start, end=end, score=round(r.score / 100, 4))

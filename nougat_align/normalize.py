@@ -142,11 +142,31 @@ def tokenize(text: str) -> Tokens:
     return Tokens(words, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _fold_run(m: "re.Match[str]") -> str:
+    return "".join(_fold_char(c) for c in m.group())
+
+
 def norm_words(text: str) -> list[str]:
-    """Just the normalized tokens of ``text``."""
-    return tokenize(text).words
+    """Just the normalized tokens of ``text`` (the same as ``tokenize(text).words``,
+    without the offsets, several times faster)."""
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_run, text)
+    out = []
+    for tok in _ASCII_TOKEN.findall(text):
+        if tok[0] == "\\":
+            name = tok[1:]
+            if name in SILENT_COMMANDS:
+                continue
+            tok = TEXT_ALIASES.get(name, name)
+            if not tok:
+                continue
+        out.append(tok.lower())
+    return out
 
 
 def norm_string(text: str) -> str:
     """The normalized tokens of ``text`` concatenated (what fuzzy matching compares)."""
-    return "".join(tokenize(text).words)
+    return "".join(norm_words(text))

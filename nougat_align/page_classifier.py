@@ -2,7 +2,7 @@
 
 The PDF's own lines are the training set (label = page index); the markdown chunks are
 predicted.  Words are the normalized tokens of ``normalize`` (so ``\\alpha`` and ``α``
-are the same feature), unigrams and bigrams, sublinear TF-IDF; the classifier is a
+are the same feature), unigrams, sublinear TF-IDF; the classifier is a
 linear SVM (liblinear, squared hinge: it converges in a few passes where plain hinge
 needs thousands), one-vs-rest, trained deterministically.
 """
@@ -15,14 +15,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.svm import LinearSVC
 
 
-def _identity(words: list[str]) -> list[str]:
-    return words
-
-
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
                   chunks: Sequence[list[str]], num_pages: int) -> np.ndarray:
     """Scores ``(len(chunks), num_pages)``: the SVM's decision value of every chunk for every
-    page; pages without training lines get ``-inf``.  Inputs are lists of normalized words."""
+    page; pages without training lines get ``-inf``.  Inputs are lists of normalized words.
+
+    Unigrams only: bigrams change under 1% of the predictions on real papers (the staircase
+    and the trim absorb those) and double the cost.
+    """
     scores = np.full((len(chunks), num_pages), -np.inf)
     labels = sorted(set(train_pages))
     if not chunks or not labels:
@@ -30,12 +30,13 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
     if len(labels) == 1:
         scores[:, labels[0]] = 1.0
         return scores
-    vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
-    bigrams = [w + [f"{a}_{b}" for a, b in zip(w, w[1:])] for w in train_lines]
-    X = vectorizer.fit_transform(bigrams)
+    vectorizer = TfidfVectorizer(token_pattern=r"\S+", lowercase=False, sublinear_tf=True,
+                                 dtype=np.float32)
+    X = vectorizer.fit_transform([" ".join(w) for w in train_lines])
     clf = LinearSVC(C=0.5, dual=True, max_iter=1000, random_state=0)
     clf.fit(X, np.asarray(train_pages))
-    Xc = vectorizer.transform([w + [f"{a}_{b}" for a, b in zip(w, w[1:])] for w in chunks])
-    decision = clf.decision_function(Xc)
+    decision = clf.decision_function(vectorizer.transform([" ".join(w) for w in chunks]))
+    if decision.ndim == 1:  # two classes: one column, positive = the second class
+        decision = np.stack([-decision, decision], axis=1)
     scores[:, clf.classes_] = decision
     return scores

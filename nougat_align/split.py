@@ -189,9 +189,9 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
         lo, hi = window(k)
         s = e = None
         if k < P:
-            heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi)
+            heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
         if k > 0:
-            tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi)
+            tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         if k == 0 and (s is None or stair.low[0] == 0):
             cuts[k] = 0
             continue
@@ -281,12 +281,12 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
     return pages
 
 
-def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int
+def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int, edge: str
                ) -> tuple[tuple[str, str], Optional[Match]]:
     """The first candidate that matches well in the window (else the best one)."""
     best: tuple[tuple[str, str], Optional[Match]] = (("", ""), None)
     for cand in candidates:
-        m = locate(cand[1], joined, lo, hi)
+        m = locate(cand[1], joined, lo, hi, edge=edge)
         if m is None:
             continue
         if m.score >= GOOD:
