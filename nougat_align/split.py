@@ -195,8 +195,16 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
         if k == 0 and (s is None or stair.low[0] == 0):
             cuts[k] = 0
             continue
-        if k == P and (e is None or stair.high[P] >= len(chunks)):
-            cuts[k] = len(joined)
+        if k == P:
+            # the last page ends where its last words are; what follows (markdown the PDF
+            # does not print) belongs to no page.  Searched to the end of the markdown,
+            # since predictions cannot place text that no PDF page has.
+            e = None
+            if P > 0:
+                tails[P - 1], e = _best_edge(pages[P - 1].edge_candidates(from_end=True), joined,
+                                             int(cuts[P - 1]), len(joined), "end")
+            rest = len(joined) - e.end if e is not None else 0
+            cuts[k] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
             continue
         cuts[k] = _choose_cut(s, e, heads[k][0] if k < P else "", tails[k - 1][0] if k > 0 else "",
                               joined, fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))

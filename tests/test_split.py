@@ -1,0 +1,228 @@
+"""The page aligner: accuracy on papers with exact truth, and every edge case of issue 3."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pymupdf
+import pytest
+
+from conftest import PAPERS, ROOT
+from nougat_align import align, html_to_markdown
+from nougat_align.errors import InputError
+from nougat_align.evaluate import load_truth, score_paper
+from nougat_align.pipeline import process_paper
+from nougat_align.records import Alignment
+from nougat_align.staircase import fit_staircase
+
+SYNTH = ROOT / "benchmarks" / "synth"
+
+
+@pytest.fixture(scope="module")
+def basic_md():
+    return html_to_markdown(PAPERS / "basic" / "paper.html")
+
+
+def pages_of(result: Alignment) -> dict[int, str]:
+    return {p.page: result.page_markdown(p) for p in result.pages if p.kept}
+
+
+# ----------------------------------------------------------------------- staircase
+
+
+def test_staircase_fits_noisy_predictions_exactly():
+    labels = [0, 0, 0, 1, 0, 1, 1, 1, 2, 2, 1, 2, 2, 2, 3, 3, 3]
+    stair = fit_staircase(labels, 4)
+    assert stair.starts.tolist() == [0, 5, 8, 14, 17]
+    assert stair.low[1] <= 5 <= stair.high[1] and stair.low[1] < stair.high[1]  # 3..5 is ambiguous
+
+
+def test_staircase_leaves_unpredicted_head_and_tail_unassigned():
+    stair = fit_staircase([-1, -1, 0, 0, 1, 1, 2, 2, -1, -1], 3)
+    assert stair.starts.tolist() == [2, 4, 6, 8]
+
+
+def test_staircase_empty_page():
+    stair = fit_staircase([0, 0, 0, 2, 2, 2], 3)  # page 1 holds only a figure
+    assert stair.starts[1] == stair.starts[2] == 3
+
+
+# ----------------------------------------------------- accuracy against exact truth
+
+
+@pytest.mark.parametrize("paper", ["synth1-000", "synth1-013"])  # two-column 12pt, one-column 10pt
+def test_synthetic_paper_split_matches_truth(paper):
+    folder = SYNTH / paper
+    truth = load_truth(folder / "truth.json")
+    result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
+    scores = score_paper(truth, pages_of(result))
+    assert scores["word_page_accuracy"] >= 0.99
+    assert scores["precision"] >= 0.99
+    assert scores["page_exact_rate"] >= 0.9
+    assert scores["pages_kept"] == truth["num_pages"]
+
+
+def test_two_column_paragraphs_across_pages_and_columns():
+    md = html_to_markdown(PAPERS / "twocol" / "paper.html")
+    result = align(md, PAPERS / "twocol" / "paper.pdf")
+    assert [p.kept for p in result.pages] == [True] * 5
+    # "flooding depends mainly on storms" continues at the top of page 1's second column;
+    # the paragraph "What is much less clear" starts in column 1 and is cut nowhere.
+    page1 = result.page_markdown(result.pages[0])
+    assert "What is much less clear is how predictable the flooding is." in page1
+    assert "flooding depends mainly on storms, which are known only a day or two in advance" in page1
+    # a paragraph broken across pages: its words are split, none lost or doubled
+    joined = "".join(md.text[p.start:p.end] for p in result.pages)
+    assert joined == md.text
+    for p in result.pages[1:]:
+        assert p.start_score >= 0.9
+
+
+def test_floats_and_footnotes_go_to_the_page_that_prints_them():
+    md = html_to_markdown(PAPERS / "twocol" / "paper.html")
+    result = align(md, PAPERS / "twocol" / "paper.pdf")
+    doc = pymupdf.open(PAPERS / "twocol" / "paper.pdf")
+    for page in result.pages:
+        printed = doc[page.page - 1].get_text()
+        for fid in page.floats:
+            f = next(x for x in md.floats if x.id == fid)
+            label = {"figure": "Figure", "table": "Table"}[f.kind]
+            assert f"{label} {f.number}:" in printed, (fid, page.page)
+        for nid in page.footnotes:
+            note = next(x for x in md.footnotes if x.id == nid)
+            assert note.text.split()[2] in printed
+    placed = [fid for p in result.pages for fid in p.floats]
+    assert sorted(placed) == sorted(f.id for f in md.floats)
+
+
+# ------------------------------------------------------------------------ edge cases
+
+
+def test_single_page_pdf_and_markdown_the_pdf_lacks(tmp_path, basic_md):
+    doc = pymupdf.open(PAPERS / "basic" / "paper.pdf")
+    doc.select([0])
+    one = tmp_path / "one.pdf"
+    doc.save(one)
+    result = align(basic_md, one)
+    assert result.num_pages == 1
+    page = result.pages[0]
+    assert page.kept
+    text = basic_md.text[page.start:page.end]
+    assert text.startswith("# Counting Footpaths")
+    assert "## References" not in text  # the rest of the markdown is not on this page
+    assert page.end < len(basic_md.text) / 2
+
+
+def test_supplementary_pages_beyond_the_markdown(tmp_path, basic_md):
+    doc = pymupdf.open(PAPERS / "basic" / "paper.pdf")
+    extra = pymupdf.open(PAPERS / "floats" / "paper.pdf")
+    doc.insert_pdf(extra, from_page=0, to_page=1)
+    longer = tmp_path / "longer.pdf"
+    doc.save(longer)
+    result = align(basic_md, longer)
+    assert result.num_pages == 7
+    assert [p.kept for p in result.pages[:5]] == [True] * 5
+    assert not any(p.kept for p in result.pages[5:])
+    assert result.status == "partial"
+
+
+def test_scanned_pdf_drops_every_page(tmp_path, basic_md):
+    src = pymupdf.open(PAPERS / "basic" / "paper.pdf")
+    scan = pymupdf.open()
+    for page in src:
+        pix = page.get_pixmap(dpi=40)
+        new = scan.new_page(width=page.rect.width, height=page.rect.height)
+        new.insert_image(new.rect, pixmap=pix)
+    path = tmp_path / "scan.pdf"
+    scan.save(path)
+    result = align(basic_md, path)
+    assert result.status == "failed"
+    assert {p.reason for p in result.pages} == {"no text layer"}
+    assert "no text layer" in result.warnings[0]
+
+
+def test_wrong_pdf_writes_nothing(tmp_path, basic_md):
+    out = tmp_path / "out"
+    result = process_paper(basic_md, PAPERS / "twocol" / "paper.pdf", out, images=False)
+    assert result.kept == 0
+    assert any("do not match" in w for w in result.warnings)
+    assert not list(out.glob("*.mmd"))
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["status"] == "failed"
+
+
+def test_encrypted_pdf_is_an_input_error(tmp_path, basic_md):
+    doc = pymupdf.open(PAPERS / "basic" / "paper.pdf")
+    path = tmp_path / "locked.pdf"
+    doc.save(path, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    with pytest.raises(InputError, match="encrypted"):
+        align(basic_md, path)
+
+
+@pytest.mark.parametrize("data", [b"", b"%PDF-1.5\n garbage", b"<html></html>"])
+def test_corrupt_pdf_is_an_input_error(tmp_path, basic_md, data):
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as err:
+        align(basic_md, path)
+    assert "\n" not in str(err.value)
+
+
+def test_cli_corrupt_pdf_exits_2_with_one_line(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 not really")
+    proc = subprocess.run([sys.executable, "-m", "nougat_align", "split", "--pdf", str(bad), "--html",
+                           str(PAPERS / "basic" / "paper.html"), "-o", str(tmp_path / "o")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o").exists()
+
+
+# ----------------------------------------------------------------- outputs on disk
+
+
+def test_outputs_are_complete_and_deterministic(tmp_path):
+    html, pdf = PAPERS / "floats" / "paper.html", PAPERS / "floats" / "paper.pdf"
+    a = process_paper(html, pdf, tmp_path / "a", dpi=50, paper_id="floats")
+    b = process_paper(html, pdf, tmp_path / "b", dpi=50, paper_id="floats")
+    assert a.kept == a.num_pages == 5
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted([f"{i:02d}.{ext}" for i in range(1, 6) for ext in ("mmd", "png")]
+                           + ["meta.json", "timings.json"])
+    for name in names:
+        if name != "timings.json":
+            assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    assert meta["num_pages"] == 5 and meta["kept"] == 5
+    page = meta["pages"][0]
+    for key in ("score", "start", "end", "uncertainty", "kept", "reason", "floats", "footnotes"):
+        assert key in page
+    timings = json.loads((tmp_path / "a" / "timings.json").read_text())
+    assert {"pdf_text", "classify", "staircase", "trim", "render", "total"} <= set(timings)
+    png = pymupdf.open(tmp_path / "a" / "01.png")
+    assert png[0].rect.width == pytest.approx(612 * 50 / 72, abs=2)
+
+
+def test_min_score_drops_pages_with_reason(tmp_path):
+    result = process_paper(PAPERS / "mathheavy" / "paper.html", PAPERS / "mathheavy" / "paper.pdf",
+                           tmp_path / "o", images=False, min_score=1.0)
+    meta = json.loads((tmp_path / "o" / "meta.json").read_text())
+    dropped = [p for p in meta["pages"] if not p["kept"]]
+    assert dropped and all(p["reason"] == "low score" and p["score"] < 1.0 for p in dropped)
+    assert result.reasons.get("low score") == len(dropped)
+    for p in dropped:
+        assert not (tmp_path / "o" / f"{p['page']:02d}.mmd").exists()
+
+
+def test_split_from_mmd(tmp_path):
+    md = html_to_markdown(PAPERS / "basic" / "paper.html")
+    mmd = tmp_path / "paper.mmd"
+    mmd.write_text(md.text, encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "nougat_align", "split", "--pdf", str(PAPERS / "basic" / "paper.pdf"),
+                           "--md", str(mmd), "-o", str(tmp_path / "o"), "--no-images"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert len(list((tmp_path / "o").glob("*.mmd"))) == 5
