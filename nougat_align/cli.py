@@ -138,6 +138,29 @@ def eval_(
         _write_text(json_out, json.dumps(result, indent=1) + "\n")
 
 
+@app.command()
+def figures(
+    pdf: Path = typer.Argument(..., help="The paper's PDF."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write pdffigures2-style JSON here (default: stdout)."),
+    crops: Optional[Path] = typer.Option(None, "--crops", help="Write each float's region as PNG here."),
+    dpi: int = typer.Option(150, "--dpi", min=10, max=600, help="Resolution of the crops."),
+) -> None:
+    """Detect figures and tables (captions and regions) without Java; pdffigures2 JSON."""
+    from nougat_align.figures import detect_floats, figures_json, save_figures, write_crops
+
+    records = detect_floats(pdf)
+    if output is None:
+        sys.stdout.write(figures_json(records))
+    else:
+        save_figures(records, output)
+    written = write_crops(pdf, records, crops, dpi=dpi) if crops is not None else []
+    n_fig = sum(1 for r in records if r.fig_type == "Figure")
+    typer.echo(f"{pdf.name}: {n_fig} figures, {len(records) - n_fig} tables"
+               + (f", {len(written)} crops -> {crops}" if crops is not None else "")
+               + (f" -> {output}" if output is not None else ""), err=True)
+
+
 def main() -> None:
     """Console entry point: library errors become one line and a non-zero exit."""
     try:
