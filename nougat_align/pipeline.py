@@ -112,7 +112,7 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         for fid in p.floats:
             f = floats[fid]
             entry = {"id": fid, "kind": f.kind, "number": f.number}
-            rec = boxes.get(("table" if f.kind == "table" else "figure", f.number.upper()))
+            rec = boxes.get((f.kind, f.number.upper()))
             if rec is not None and rec.page == p.page - 1 and rec.region_boundary is not None:
                 entry["box_pt"] = [round(v, 2) for v in (rec.region_boundary.x1, rec.region_boundary.y1,
                                                           rec.region_boundary.x2, rec.region_boundary.y2)]

@@ -399,11 +399,10 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
     for r in records:
         by_key.setdefault((r.fig_type.lower(), r.name.strip().rstrip(".:").upper()), r.page)
     grams = [_trigrams(p.aside_words) for p in pages]
-    labels = [_label_pairs(p.aside_words) for p in pages]
+    labels = [_label_pairs(p) for p in pages]
     out: dict[str, int] = {}
     for f in md.floats:
-        kind = "table" if f.kind == "table" else "figure"
-        key = (kind, f.number.strip().upper())
+        key = (f.kind, f.number.strip().upper())  # records are figures and tables only
         if f.number and key in by_key and by_key[key] < len(pages):
             out[f.id] = by_key[key]
             continue
@@ -424,9 +423,14 @@ _LABEL_WORDS = {"fig": "figure", "figure": "figure", "table": "table", "tab": "t
                 "algorithm": "algorithm", "alg": "algorithm", "listing": "listing"}
 
 
-def _label_pairs(words: list[str]) -> set[tuple[str, str]]:
-    """("figure", "3")-style labels printed in a page's held-aside text."""
-    return {(_LABEL_WORDS[a], b) for a, b in zip(words, words[1:]) if a in _LABEL_WORDS}
+def _label_pairs(page: _Page) -> set[tuple[str, str]]:
+    """("figure", "3")-style labels that start a line of held-aside text (a caption), so
+    that a sentence mentioning "Algorithm 1" in the running text does not count."""
+    out = set()
+    for ln in page.lines:
+        if ln.role in ("aside", "float") and len(ln.words) >= 2 and ln.words[0] in _LABEL_WORDS:
+            out.add((_LABEL_WORDS[ln.words[0]], ln.words[1]))
+    return out
 
 
 def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
