@@ -335,16 +335,20 @@ def test_cli_bad_options_give_one_line_error(tmp_path):
 
 
 def test_evaluate_does_not_import_the_splitter():
-    code = ("import sys, nougat_align.evaluate, nougat_align.cli; "
-            "bad = [m for m in ('split', 'page_classifier', 'staircase', 'fuzzy_trim', "
-            "'pdf_text') if 'nougat_align.' + m in sys.modules]; print(bad)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          cwd=ROOT, check=True)
-    assert proc.stdout.strip() == "[]"
-    source = (ROOT / "nougat_align" / "evaluate.py").read_text()
-    for name in ("split", "page_classifier", "staircase", "fuzzy_trim", "pdf_text"):
-        assert f"nougat_align.{name} import" not in source
-        assert f"import nougat_align.{name}" not in source
+    """The scorer shares no code with what it scores: evaluate.py imports nothing from the
+    package but its error types (``import nougat_align`` itself loads every stage, so the
+    check reads the module's import statements)."""
+    import ast
+
+    tree = ast.parse((ROOT / "nougat_align" / "evaluate.py").read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+        elif isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+    ours = {m for m in imported if m.startswith("nougat_align")}
+    assert ours <= {"nougat_align.errors"}, ours
 
 
 # ----------------------------------------------------------------------------- the generator
