@@ -10,33 +10,47 @@ How the detector works (all coordinates in PDF points, origin top-left):
 
 1. Cheap filter: a page is examined only if its plain text has a line that starts with a
    float label ("Figure 3", "Fig. 3", "FIG. 3", "Table 2", "TABLE II", "Tab. 2").  Other
-   pages cost one text extraction and a regex.
-2. Text geometry: the page's text lines (``get_text("dict")``) are merged into *segments*:
-   pieces on one baseline with small gaps (MuPDF splits lines at sub/superscripts and at
-   wide justified spaces), so a segment is what a reader sees as one line of one column.
+   pages cost one text extraction and a regex.  The same text page also collects the boxes
+   of vector drawings (``TEXT_COLLECT_VECTORS``), so drawings cost no second pass over the
+   page; images are looked up (``get_image_info``) only on pages that have any.
+2. Text geometry: the page's text lines (``extractDICT``) are merged into *segments*:
+   pieces on one baseline with gaps under one em (MuPDF splits lines at sub/superscripts
+   and at wide justified spaces), never across the gutter, so a segment is what a reader
+   sees as one line of one column.  Document-wide: body font size (most characters), text
+   block and columns (from the left/right edges of body-size lines), running headers and
+   footers (extreme lines set apart at the same height on several pages, or bare page
+   numbers).  Body lines are full justified lines, two word-rich lines sharing both edges
+   (text beside a wrapped figure), and the last line of such a paragraph.
 3. Caption candidates: segments that start with a label and a number.  A candidate must
    open a block -- the line above it in its column is missing, far, in another font size,
-   or not a full justified line -- so "Table 1 lists ..." or "... in\\nTable 2. The ..."
-   inside a paragraph is rejected.  The caption continues over the following lines while
-   they keep the font size, the leading and the left edge (or the centre, for centred
-   captions) and the previous line is full; a caption that runs to the bottom of the left
-   column without ending its sentence continues at the top of the right column.
+   or not a full line -- so "Table 1 lists ..." or "... in\\nTable 2. The ..." inside a
+   paragraph is rejected.  The caption continues over the following lines while they keep
+   the font size, the leading and the left edge (or the centre, for centred captions), no
+   rule lies between, and the previous line is full or the next word would not have fit
+   (ragged-right captions); a caption that runs to the bottom of the left column without
+   ending its sentence continues at the top of the right column.  Rotated lines that start
+   a text block with a label and a delimiter are captions of sideways floats.
 4. Evidence, scored: the delimiter after the number (":" strong; "." or a dash weaker; a
    label alone on its line, as in IEEE "TABLE II", counts), a label in bold/italic or
    capitals unlike the caption text, a caption font smaller than the body font, and a float
-   region next to the caption.  A candidate is accepted at score >= 2.
-5. Region: graphics (paths and images from the cheap ``get_bboxlog()``) and non-body text
-   next to the caption, grown away from it (up for figures, down for tables, the other way
-   when that side is empty or much farther) until body text (full justified lines), a
-   heading, another caption, the running header/footer, or a gap of two body lines.  The
-   search is limited to the caption's column, the whole text width for captions that cross
-   the middle of a two-column page (figure*, table*), and split between captions that share
-   a baseline (minipages side by side).
+   region next to the caption (worth less when it holds only text).  A candidate is
+   accepted at score >= 2; of several accepted captions with one label the best scored are
+   kept (ties all: a \\ContinuedFloat prints its label twice).
+5. Region: drawings, images and non-body text next to the caption, grown away from it until
+   body text, a heading, another caption, the running header/footer, or a gap of two body
+   lines (six on the side where the kind usually has its float: figures above, tables
+   below, as whitespace inside an included graphic is invisible).  The caption takes that
+   usual side unless it is empty or farther than the other; an item two captions reach
+   goes to the nearer one.  The search is limited to the caption's column, the whole text
+   width for captions that cross the middle of a two-column page (figure*, table*), and
+   split with what shares the caption's first line (minipages side by side, running text
+   beside a wrapped figure).
 
-Known limits: rotated (sideways) captions are not read; a float whose caption sits beside
-it (sidecaption, wrapfigure) gets no region; tabular rows that fill the full column width
-like justified text end the region early; captions continued onto the next *page* are cut
-at the page end.
+Known limits: a float whose caption sits beside it (sidecaption) gets no region; tabular
+rows that fill the column like justified text end a region early; a caption continued onto
+the next *page* is cut at the page end; a caption whose label is not text (an image, a
+font without Unicode) cannot be read; "Supplementary Figure 1" style labels and labels in
+other languages are not recognised.
 """
 from __future__ import annotations
 
@@ -44,7 +58,6 @@ import json
 import logging
 import re
 from pathlib import Path
-from statistics import median
 from typing import Any, Iterable, Optional, Union
 
 from nougat_align.errors import InputError
@@ -61,17 +74,20 @@ _LABEL_RE = re.compile(
     r"(?P<num>(?:[A-Z]{1,3}[.\-]?)?\d+(?:[.\-]\d+)*[a-z]?|[IVXLC]+|[A-Z])"
     r"(?=$|[\s:.|,;()\u2014\u2013\-])"
 )
+_LABEL_WORD_RE = re.compile(r"\s*(?:Figure|FIGURE|Fig\.|FIG\.|Table|TABLE)\s*$")
 # The same, on any line of a page's plain text: the cheap page filter.
 _PAGE_FILTER_RE = re.compile(
-    r"(?m)^[ \t]*(?:Fig(?:ure)?|FIG(?:URE)?|Tab(?:le)?|TAB(?:LE)?)\.?\s*[A-Z]{0,3}[.\-]?[\dIVXLC]"
+    r"(?m)^[ \t]*(?:\d{1,4}[ \t]+)?(?:Fig(?:ure)?|FIG(?:URE)?|Tab(?:le)?|TAB(?:LE)?)\.?\s*"
+    r"[A-Z]{0,3}[.\-]?[\dIVXLC]"
 )
+_LINENO_RE = re.compile(r"\d{1,4}\s+(?=[FT])")
+_LEADERS_RE = re.compile(r"(?:\.\s?){4,}\s*\d*\s*$")
 _DELIM_SCORE = {":": 2.0, ".": 1.0, "dash": 1.5, "alone": 1.0, "(": 0.5, "": 0.0}
 _ACCEPT = 2.0
 _BOLD_RE = re.compile(r"bold|black|heavy|demi|medi|semibd|cmbx|cmb\d|\bbx|-bd", re.I)
 _ITALIC_RE = re.compile(r"italic|oblique|cmti|cmsl|-it\b|-ita", re.I)
 _SECTION_RE = re.compile(r"^(?:[A-Z]|\d+)(?:\.\d+)*\.?\s+\S")
 _WS_RE = re.compile(r"\s+")
-_TEXT_FLAGS = None  # set on first use (needs pymupdf)
 
 
 # ------------------------------------------------------------------ page geometry ----
@@ -90,7 +106,7 @@ class _Seg:
         self.runs = runs  # [(start offset in text, bold, italic)] in text order
         self.col: tuple[float, float] = (x0, x1)
         self.body = False
-        self.kind = ""  # "" | "caption" | "margin" | "heading"
+        self.kind = ""  # "" | "margin" (running header/footer) | "heading"
 
     @property
     def width(self) -> float:
@@ -108,7 +124,8 @@ class _Seg:
 class _Page:
     """What the detector needs of one page."""
 
-    __slots__ = ("number", "width", "height", "frags", "segs", "graphics", "top", "bottom")
+    __slots__ = ("number", "width", "height", "frags", "segs", "graphics", "top", "bottom",
+                 "rotated")
 
     def __init__(self, number: int, width: float, height: float, frags: list[tuple]):
         self.number = number
@@ -116,6 +133,7 @@ class _Page:
         self.height = height
         self.frags = frags  # text lines as MuPDF gives them; merged into segs later
         self.segs: list[_Seg] = []
+        self.rotated: list[tuple] = []  # (bbox, text, direction, block number)
         self.graphics: Optional[list[tuple[float, float, float, float]]] = None
         self.top = 0.0  # content lies between top and bottom (running header/footer out)
         self.bottom = height
@@ -164,16 +182,18 @@ def _style(flags: int, font: str) -> tuple[bool, bool]:
 
 def _fragments(page_dict: dict, rotated: list) -> list[tuple]:
     """Horizontal text lines of a page as (x0, y0, x1, y1, size, pieces); a piece is
-    (text, x0, x1, size, bold, italic) for one span.  Boxes of rotated lines (axis labels,
-    sideways tables) go to ``rotated``: region material, never captions."""
+    (text, x0, x1, size, bold, italic) for one span.  Rotated lines (axis labels, sideways
+    tables) go to ``rotated`` as (bbox, text, direction, block number)."""
     frags = []
-    for block in page_dict["blocks"]:
+    for bno, block in enumerate(page_dict["blocks"]):
         if block.get("type", 0) != 0:
             continue
         for line in block["lines"]:
             dx, dy = line["dir"]
             if dx < 0.99 or abs(dy) > 0.05:
-                rotated.append(tuple(line["bbox"]))
+                text = "".join(sp["text"] for sp in line["spans"]).strip()
+                if text:
+                    rotated.append((tuple(line["bbox"]), text, (round(dx), round(dy)), bno))
                 continue
             pieces = []
             weight: dict[float, int] = {}
@@ -221,7 +241,12 @@ def _segments(frags: list[tuple], layout: "_Layout") -> list[_Seg]:
         right = band[0][2]
         for f in band[1:]:
             across = mid is not None and right <= mid + tol and f[0] >= mid - tol
-            if f[0] - right <= max(f[4], group[-1][4]) and not across:
+            gap = f[0] - right
+            label = gap > 0.25 * f[4] and _LABEL_RE.match("".join(p[0] for p in f[5]).lstrip()) is not None
+            limit = max(f[4], group[-1][4])
+            if len(group) == 1 and _LABEL_WORD_RE.match("".join(p[0] for p in group[0][5])):
+                limit *= 3  # "Figure      2. A" in a narrow justified caption
+            if gap <= limit and not across and not label:
                 group.append(f)
                 right = max(right, f[2])
             else:
@@ -362,9 +387,10 @@ def _mark_margins(pages: list[_Page], layout: _Layout) -> None:
 
 
 def _classify(page: _Page, layout: _Layout) -> None:
-    """Columns, running header/footer, headings and body lines of one page."""
+    """Headings and body lines of one page (columns and margins are already marked)."""
     segs = page.segs
     size = layout.body_size
+    position = {id(t): k for k, t in enumerate(segs)}
     # Body lines: full justified lines, and the last line of such a paragraph.
     for i, s in enumerate(segs):
         if s.kind:
@@ -379,14 +405,32 @@ def _classify(page: _Page, layout: _Layout) -> None:
             s.kind = "heading"
             continue
         full = s.width >= 0.6 * cw and s.x1 >= c1 - max(3.0, 0.03 * cw) and cw > 8 * size
-        if full:
+        if full or _justified_pair(segs, i, cw):
             s.body = True
             continue
-        if s.x0 <= c0 + 0.5 * s.size:
-            prev = _line_above(segs, i, s)
-            if prev is not None and prev.body and abs(prev.size - s.size) <= 0.5 \
-                    and prev.x1 >= prev.col[1] - max(3.0, 0.03 * (prev.col[1] - prev.col[0])):
-                s.body = True
+        prev = _line_above(segs, i, s)
+        if prev is not None and prev.body and abs(prev.size - s.size) <= 0.5 \
+                and (s.x0 <= c0 + 0.5 * s.size or abs(s.x0 - prev.x0) <= 1.5) \
+                and (prev.x1 >= prev.col[1] - max(3.0, 0.03 * (prev.col[1] - prev.col[0]))
+                     or prev.kind == "" and _justified_pair(segs, position[id(prev)], cw)):
+            s.body = True  # the last line of a paragraph
+
+
+def _justified_pair(segs: list[_Seg], i: int, cw: float) -> bool:
+    """Running text narrower than its column (beside a wrapped figure): this line and the
+    next or previous one are word-rich and share both edges."""
+    s = segs[i]
+    if s.width < 0.35 * cw or s.text.count(" ") < 5:
+        return False
+    for j in (i - 1, i + 1, i - 2, i + 2):
+        if not 0 <= j < len(segs):
+            continue
+        t = segs[j]
+        indent = j > i and 0 < s.x0 - t.x0 <= 3 * s.size  # first line of a paragraph
+        if (abs(t.x0 - s.x0) <= 1.5 or indent) and abs(t.x1 - s.x1) <= 1.5 and abs(t.size - s.size) <= 0.5 \
+                and t.text.count(" ") >= 5 and abs((t.y0 + t.y1) - (s.y0 + s.y1)) / 2 <= 1.7 * s.size:
+            return True
+    return False
 
 
 def _line_above(segs: list[_Seg], i: int, s: _Seg) -> Optional[_Seg]:
@@ -421,7 +465,7 @@ def _row_right(segs: list[_Seg], t: _Seg) -> float:
 
 class _Caption:
     __slots__ = ("page", "fig_type", "name", "lines", "score", "delim", "styled", "small",
-                 "range", "region", "more_lines", "label_end", "members")
+                 "range", "region", "drawn", "more_lines", "label_end", "members", "_box")
 
     def __init__(self, page: int, fig_type: str, name: str, first: _Seg, delim: str,
                  styled: bool, small: bool, label_end: int, index: int):
@@ -436,13 +480,19 @@ class _Caption:
         self.score = 0.0
         self.range = first.col
         self.region: Optional[tuple[float, float, float, float]] = None
+        self.drawn = False  # the region holds drawings or images, not only text
         self.label_end = label_end
         self.members = [index]  # indices of the page segments that make up the caption
+        self._box: Optional[tuple] = None
 
     @property
     def box(self) -> tuple[float, float, float, float]:
-        return (min(s.x0 for s in self.lines), min(s.y0 for s in self.lines),
-                max(s.x1 for s in self.lines), max(s.y1 for s in self.lines))
+        """Box of the caption lines in the start column (cached once the lines are known)."""
+        if self._box is None or self._box[0] != len(self.lines):
+            self._box = (len(self.lines), (
+                min(s.x0 for s in self.lines), min(s.y0 for s in self.lines),
+                max(s.x1 for s in self.lines), max(s.y1 for s in self.lines)))
+        return self._box[1]
 
     def text(self) -> str:
         out = ""
@@ -463,7 +513,12 @@ def _candidate(page: _Page, i: int, layout: _Layout) -> Optional[_Caption]:
         return None
     m = _LABEL_RE.match(s.text)
     if m is None:
-        return None
+        lineno = _LINENO_RE.match(s.text)  # review copies number their lines
+        m = _LABEL_RE.match(s.text, lineno.end()) if lineno else None
+        if m is None:
+            return None
+    if _LEADERS_RE.search(s.text):
+        return None  # an entry of a list of figures / tables
     label = m.group("label")
     fig_type = "Table" if label[0] in "Tt" else "Figure"
     rest = s.text[m.end():]
@@ -477,7 +532,7 @@ def _candidate(page: _Page, i: int, layout: _Layout) -> Optional[_Caption]:
     else:
         delim = ""
     # The label is styled when it is set unlike the caption text (bold, italic), or in capitals.
-    label_style = s.style_at(0)
+    label_style = s.style_at(m.start())
     after = m.end() + (len(rest) - len(r)) + (1 if delim not in ("", "alone") else 0)
     while after < len(s.text) and not s.text[after].isalpha():
         after += 1
@@ -566,6 +621,7 @@ def _extend_first_row(page: _Page, cap: _Caption, taken: set[int], starts: set[i
         right = t.x1
     if len(parts) > 1:
         cap.lines[0] = _join([segs[j] for j in parts])
+        cap._box = None
         cap.members += parts[1:]
         taken.update(parts)
 
@@ -696,22 +752,24 @@ def _grow(items: list[tuple], cap: _Caption, layout: _Layout, up: bool,
     rw = r1 - r0
     size = layout.body_size
     near: list[tuple[float, int]] = []
+    top, bottom = y0 + 0.4 * size, y1 - 0.4 * size  # a graphic's box may touch the caption
     for k, it in enumerate(items):
-        seg = it[5]
-        if seg in skip:
+        if up:
+            if it[3] > top:
+                continue
+        elif it[1] < bottom:
             continue
         a0, a1 = it[0], it[2]
-        ov = min(a1, r1) - max(a0, r0)
-        if not (ov > 0.3 * min(max(a1 - a0, 0.5), rw) or (a1 - a0 < 1.0 and r0 <= a0 <= r1)):
+        if a1 <= r0 or a0 >= r1:
             continue
-        if up:
-            if it[3] > y0 + 1:
+        w = a1 - a0
+        if w >= 1.0:  # overlap with the range: at least 30% of the item (or of the range)
+            ov = (a1 if a1 < r1 else r1) - (a0 if a0 > r0 else r0)
+            if ov <= 0.3 * (w if w < rw else rw):
                 continue
-            near.append((-it[3], k))
-        else:
-            if it[1] < y1 - 1:
-                continue
-            near.append((it[1], k))
+        if it[5] in skip:
+            continue
+        near.append((-it[3] if up else it[1], k))
     near.sort()
     frontier = y0 if up else y1
     chosen: list[int] = []
@@ -764,6 +822,7 @@ def _regions(page: _Page, caps: list[_Caption], layout: _Layout) -> None:
         if mine:
             cap.region = (min(items[k][0] for k in mine), min(items[k][1] for k in mine),
                           max(items[k][2] for k in mine), max(items[k][3] for k in mine))
+            cap.drawn = any(items[k][5] < 0 for k in mine)
 
 
 def _owners(items: list[tuple], chosen: dict[_Caption, list[int]]) -> dict[int, _Caption]:
@@ -815,9 +874,10 @@ def _read_page(doc, number: int, flags: int, textpage=None) -> _Page:
     page = doc[number]
     tp = textpage if textpage is not None else page.get_textpage(flags=flags)
     d = tp.extractDICT()
-    rotated: list[tuple[float, float, float, float]] = []
+    rotated: list[tuple] = []
     p = _Page(number, page.rect.width, page.rect.height, _fragments(d, rotated))
-    p.graphics = _graphics(page, d, p.width, p.height) + rotated
+    p.rotated = rotated
+    p.graphics = _graphics(page, d, p.width, p.height) + [r[0] for r in rotated]
     return p
 
 
@@ -830,22 +890,18 @@ def detect_floats(pdf: Union[Path, str, Any]) -> list[FloatRecord]:
     """
     import pymupdf
 
-    global _TEXT_FLAGS
-    if _TEXT_FLAGS is None:
-        _TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS
     shown = pymupdf.TOOLS.mupdf_display_errors()
     pymupdf.TOOLS.mupdf_display_errors(False)
     doc, owned = _open_pdf(pdf)
     try:
-        return _detect(doc)
+        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS)
     finally:
         pymupdf.TOOLS.mupdf_display_errors(shown)
         if owned:
             doc.close()
 
 
-def _detect(doc) -> list[FloatRecord]:
-    flags = _TEXT_FLAGS
+def _detect(doc, flags: int) -> list[FloatRecord]:
     pages: dict[int, _Page] = {}
     for n in range(doc.page_count):
         try:
@@ -875,8 +931,8 @@ def _detect(doc) -> list[FloatRecord]:
     for n in sorted(pages):
         page = pages[n]
         _classify(page, layout)
-        found = _page_captions(doc, page, layout)
-        captions.extend(found)
+        captions.extend(_page_captions(doc, page, layout))
+        captions.extend(_rotated_captions(page))
     return _select(captions)
 
 
@@ -888,7 +944,6 @@ def _spread(count: int, k: int) -> list[int]:
 
 def _page_captions(doc, page: _Page, layout: _Layout) -> list[_Caption]:
     segs = page.segs
-    index = {id(s): i for i, s in enumerate(segs)}
     cands: list[tuple[int, _Caption]] = []
     for i, s in enumerate(segs):
         cap = _candidate(page, i, layout)
@@ -899,21 +954,24 @@ def _page_captions(doc, page: _Page, layout: _Layout) -> list[_Caption]:
         cands.append((i, cap))
     if not cands:
         return []
-    # Captions that share a baseline in one column split the column between them.
+    # A caption shares the column with what stands beside it on its first line: another
+    # caption (minipages side by side) or running text (a wrapped figure).
+    starts = {i for i, _ in cands}
     for i, cap in cands:
         s = segs[i]
         lo, hi = s.col
-        for k, other in cands:
-            o = segs[k]
-            if k == i or o.col != s.col:
+        for k, o in enumerate(segs):
+            if k == i or o.col != s.col or o.y0 > s.y1 or o.y1 < s.y0:
                 continue
-            if min(o.y1, s.y1) - max(o.y0, s.y0) > 0.3 * s.size:
-                if o.x0 >= s.x1:
-                    hi = min(hi, (s.x1 + o.x0) / 2)
-                elif o.x1 <= s.x0:
-                    lo = max(lo, (o.x1 + s.x0) / 2)
+            if min(o.y1, s.y1) - max(o.y0, s.y0) <= 0.3 * s.size:
+                continue
+            if k not in starts and not (o.body and max(o.x0 - s.x1, s.x0 - o.x1) > 1.5 * s.size):
+                continue
+            if o.x0 >= s.x1:
+                hi = min(hi, (s.x1 + o.x0) / 2)
+            elif o.x1 <= s.x0:
+                lo = max(lo, (o.x1 + s.x0) / 2)
         cap.range = (lo, hi)
-    starts = {i for i, _ in cands}
     taken: set[int] = set(starts)
     for i, cap in cands:
         _extend_first_row(page, cap, taken, starts)
@@ -927,8 +985,47 @@ def _page_captions(doc, page: _Page, layout: _Layout) -> list[_Caption]:
     _regions(page, [c for _, c in cands], layout)
     for i, cap in cands:
         cap.score = _DELIM_SCORE[cap.delim] + 1.5 * cap.styled + 1.0 * cap.small \
-            + 1.5 * (cap.region is not None)
+            + (0.0 if cap.region is None else 1.5 if cap.drawn else 0.75)
     return [c for _, c in cands]
+
+
+def _rotated_captions(page: _Page) -> list[_Caption]:
+    """Captions of sideways floats: a rotated line that starts a text block with a label
+    and a delimiter; the block's other lines continue it.  The region is the other text
+    turned the same way and the drawings among it."""
+    out = []
+    rot = page.rotated
+    for k, (box, text, direction, bno) in enumerate(rot):
+        if k > 0 and rot[k - 1][3] == bno:
+            continue  # not the first line of its block
+        m = _LABEL_RE.match(text)
+        if m is None:
+            continue
+        rest = text[m.end():].lstrip()
+        delim = "alone" if not rest else rest[0] if rest[0] in ":." else \
+            "dash" if rest[0] in "|\u2014\u2013-" else ""
+        if delim not in (":", ".", "dash"):
+            continue
+        lines = [r for r in rot if r[3] == bno and r[2] == direction]
+        seg = _Seg(min(r[0][0] for r in lines), min(r[0][1] for r in lines),
+                   max(r[0][2] for r in lines), max(r[0][3] for r in lines),
+                   " ".join(r[1] for r in lines), 0.0, [(0, False, False)])
+        label = m.group("label")
+        cap = _Caption(page.number, "Table" if label[0] in "Tt" else "Figure", m.group("num"), seg,
+                       delim, False, False, m.end(), -1)
+        others = [r[0] for r in rot if r[3] != bno and r[2] == direction]
+        if others:
+            x0, y0 = min(b[0] for b in others), min(b[1] for b in others)
+            x1, y1 = max(b[2] for b in others), max(b[3] for b in others)
+            drawn = [g for g in page.graphics or () if g[0] >= x0 - 20 and g[2] <= x1 + 20
+                     and g[1] >= y0 - 20 and g[3] <= y1 + 20 and (g[2] - g[0]) * (g[3] - g[1]) > 0]
+            for g in drawn:
+                x0, y0, x1, y1 = min(x0, g[0]), min(y0, g[1]), max(x1, g[2]), max(y1, g[3])
+            cap.region = (x0, y0, x1, y1)
+            cap.drawn = len(drawn) > len(others)
+        cap.score = _DELIM_SCORE[delim] + (0.0 if cap.region is None else 1.5 if cap.drawn else 0.75)
+        out.append(cap)
+    return out
 
 
 def _select(captions: list[_Caption]) -> list[FloatRecord]:

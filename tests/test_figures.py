@@ -7,11 +7,13 @@ Fixtures (fixtures/papers/floats-*/paper.tex, built PDFs committed):
   floats-ieee    IEEE-like: "Fig. 1." below, "TABLE I" on its own line above, subfigures
   floats-onecol  one column, bold labels: side-by-side minipage captions, a table continued
                  with \\ContinuedFloat, appendix numbers "A.1", "Table 1 lists" paragraph
+  floats-misc    amsart: small-caps "Figure 1." labels, "Table 1." opening the line after a
+                 display equation, a wrapped figure, a sideways table (rotated caption), a
+                 table captioned below and a figure captioned above
 """
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 
 import pymupdf
@@ -231,6 +233,50 @@ def test_long_caption_stops_at_its_paragraph_end(onecol):
     assert "The figure above was placed" not in fig2.caption
 
 
+# ------------------------------------------------------------------ amsart, odd floats -
+
+
+@pytest.fixture(scope="module")
+def misc():
+    return detect_floats(_pdf("floats-misc"))
+
+
+def test_misc_captions_and_the_line_after_an_equation(misc):
+    assert _keys(misc) == [("Figure", "1", 0), ("Table", "1", 0), ("Figure", "2", 0),
+                           ("Table", "2", 1), ("Table", "3", 2), ("Figure", "3", 2)]
+    assert _one(misc, "Figure", "1").caption.startswith("Figure 1. An amsart caption with a small-caps")
+    lines = _page_lines(_pdf("floats-misc"), 0)
+    trap = [k for k, ln in enumerate(lines) if ln.startswith("Table 1.") and "amsart" not in ln]
+    assert trap and lines[trap[0] - 1] == "a + b = c"  # the line right after the equation
+    assert _one(misc, "Table", "1").caption == "Table 1. An amsart table caption above the tabular."
+
+
+def test_wrapped_figure_region_leaves_the_text_beside_it(misc):
+    fig2 = _one(misc, "Figure", "2")
+    assert fig2.caption == "Figure 2. A wrapped figure beside the text."
+    with pymupdf.open(_pdf("floats-misc")) as doc:
+        page = doc[0]
+        image = [i["bbox"] for i in page.get_image_info() if i["bbox"][0] > 300][0]
+        beside = page.search_for("wrapped figure on the right side of the page")[0]
+    assert _inside(image, fig2.region_boundary)
+    assert fig2.region_boundary.x1 > beside.x1  # the running text stays body text
+
+
+def test_sideways_table_with_rotated_caption(misc):
+    t2 = _one(misc, "Table", "2")
+    assert t2.page == 1 and t2.caption == "Table 2. A sideways table whose caption is rotated with the table."
+    box = t2.caption_boundary
+    assert box.y2 - box.y1 > 5 * (box.x2 - box.x1)  # a vertical line of text
+    assert t2.region_boundary is not None and t2.region_boundary.x2 <= box.x1
+
+
+def test_table_captioned_below_and_figure_captioned_above(misc):
+    t3, f3 = _one(misc, "Table", "3"), _one(misc, "Figure", "3")
+    assert t3.region_boundary.y2 <= t3.caption_boundary.y1 + 3  # the bottom rule touches it
+    assert f3.region_boundary.y1 >= f3.caption_boundary.y2 - 1
+    assert not _overlap(t3.region_boundary, f3.region_boundary)
+
+
 # ------------------------------------------------------------------ other inputs -------
 
 
@@ -380,32 +426,47 @@ def test_write_crops(tmp_path, twocol):
 # ------------------------------------------------------------------ CLI ----------------
 
 
-def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "nougat_align", "figures", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT)
+def _cli(capsys, monkeypatch, *args):
+    """Run ``nougat-align figures ARGS`` in this process: (exit code, stdout, stderr)."""
+    from nougat_align.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["nougat-align", "figures", *map(str, args)])
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_figures_json_to_stdout_and_file(tmp_path):
-    proc = _cli(_pdf("floats-ieee"))
-    assert proc.returncode == 0, proc.stderr
-    objs = json.loads(proc.stdout)
+def test_cli_figures_json_to_stdout_and_file(tmp_path, capsys, monkeypatch):
+    code, out, err = _cli(capsys, monkeypatch, _pdf("floats-ieee"))
+    assert code == 0, err
+    objs = json.loads(out)
     assert [(o["figType"], o["name"], o["page"]) for o in objs] == [
         ("Figure", "1", 0), ("Figure", "2", 0), ("Table", "I", 0), ("Table", "II", 1)]
-    assert proc.stderr.strip() == "paper.pdf: 2 figures, 2 tables"
+    assert err.strip() == "paper.pdf: 2 figures, 2 tables"
 
-    out, crops = tmp_path / "figs.json", tmp_path / "crops"
-    proc = _cli(_pdf("floats-ieee"), "-o", out, "--crops", crops, "--dpi", "50")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == ""
-    assert load_figures(out) == detect_floats(_pdf("floats-ieee"))
+    figs, crops = tmp_path / "figs.json", tmp_path / "crops"
+    code, out, err = _cli(capsys, monkeypatch, _pdf("floats-ieee"), "-o", figs, "--crops", crops, "--dpi", "50")
+    assert code == 0, err
+    assert out == ""
+    assert load_figures(figs) == detect_floats(_pdf("floats-ieee"))
     assert len(list(crops.glob("*.png"))) == 4
-    assert "4 crops" in proc.stderr
+    assert "4 crops" in err
 
 
-def test_cli_corrupt_pdf_exits_2_with_one_line(tmp_path):
+def test_cli_corrupt_pdf_exits_2_with_one_line(tmp_path, capsys, monkeypatch):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.4 truncated")
-    proc = _cli(bad)
-    assert proc.returncode == 2
-    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.startswith("nougat-align: error:")
+    code, out, err = _cli(capsys, monkeypatch, bad)
+    assert code == 2
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("nougat-align: error:")
+
+
+def test_cli_help_lists_figures_options(capsys, monkeypatch):
+    code, out, _ = _cli(capsys, monkeypatch, "--help")
+    assert code == 0
+    assert all(opt in out for opt in ("--output", "--crops", "--dpi"))
