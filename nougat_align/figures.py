@@ -20,7 +20,8 @@ How the detector works (all coordinates in PDF points, origin top-left):
    block and columns (from the left/right edges of body-size lines), running headers and
    footers (extreme lines set apart at the same height on several pages, or bare page
    numbers).  Body lines are full justified lines, two word-rich lines sharing both edges
-   (text beside a wrapped figure), and the last line of such a paragraph.
+   (text beside a wrapped figure), a sentence over half a column (a one-line paragraph, a
+   footnote), and the last line of such a paragraph.
 3. Caption candidates: segments that start with a label and a number.  A candidate must
    open a block -- the line above it in its column is missing, far, in another font size,
    or not a full line -- so "Table 1 lists ..." or "... in\\nTable 2. The ..." inside a
@@ -176,6 +177,8 @@ def _style(flags: int, font: str) -> tuple[bool, bool]:
     key = (flags & 18, font)
     style = _STYLE_CACHE.get(key)
     if style is None:
+        if len(_STYLE_CACHE) > 4096:  # font names are per paper: keep a batch worker small
+            _STYLE_CACHE.clear()
         style = _STYLE_CACHE[key] = (_is_bold(flags, font), _is_italic(flags, font))
     return style
 
@@ -405,7 +408,7 @@ def _classify(page: _Page, layout: _Layout) -> None:
             s.kind = "heading"
             continue
         full = s.width >= 0.6 * cw and s.x1 >= c1 - max(3.0, 0.03 * cw) and cw > 8 * size
-        if full or _justified_pair(segs, i, cw):
+        if full or _justified_pair(segs, i, cw) or _prose(s, cw):
             s.body = True
             continue
         prev = _line_above(segs, i, s)
@@ -414,6 +417,16 @@ def _classify(page: _Page, layout: _Layout) -> None:
                 and (prev.x1 >= prev.col[1] - max(3.0, 0.03 * (prev.col[1] - prev.col[0]))
                      or prev.kind == "" and _justified_pair(segs, position[id(prev)], cw)):
             s.body = True  # the last line of a paragraph
+
+
+def _prose(s: _Seg, cw: float) -> bool:
+    """A line that is a sentence (a one-line paragraph, a footnote): half a column or more,
+    eight words or more, mostly lower-case words, ending with a full stop."""
+    if s.width < 0.5 * cw or s.text[-1:] not in ".!?" and not s.text.endswith((".)", '."')):
+        return False
+    words = s.text.split()
+    alpha = [w for w in words if sum(c.isalpha() for c in w) >= 2]
+    return len(words) >= 8 and len(alpha) >= 6 and sum(w[0].islower() for w in alpha) >= 0.6 * len(alpha)
 
 
 def _justified_pair(segs: list[_Seg], i: int, cw: float) -> bool:

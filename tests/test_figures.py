@@ -299,6 +299,21 @@ def test_synthetic_paper_captions_on_their_true_pages():
     assert sorted(_keys(detect_floats(folder / "paper.pdf"))) == expected
 
 
+def test_region_stops_at_a_one_line_paragraph_and_footnote():
+    """An "h" table in running text: a one-line paragraph, an equation and a footnote
+    follow it; none of them is part of the table (pdf_text would drop them as float text)."""
+    pdf = ROOT / "benchmarks" / "synth" / "synth1-016" / "paper.pdf"
+    if not pdf.is_file():
+        pytest.skip("synthetic benchmark not present")
+    t6 = _one(detect_floats(pdf), "Table", "6")
+    with pymupdf.open(pdf) as doc:
+        page = doc[t6.page]
+        rows = [page.search_for(t)[0] for t in ("Heuristic", "Random")]
+        after = [page.search_for(t)[0] for t in ("Four output characters", "The Unicode character syntaxes")]
+    assert all(_inside(r, t6.region_boundary) for r in rows)
+    assert not any(_overlap(Box(*a), t6.region_boundary) for a in after)
+
+
 def test_page_without_text_or_floats(tmp_path):
     doc = pymupdf.open()
     doc.new_page()
