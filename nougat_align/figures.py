@@ -894,12 +894,14 @@ def _read_page(doc, number: int, flags: int, textpage=None) -> _Page:
     return p
 
 
-def detect_floats(pdf: Union[Path, str, Any]) -> list[FloatRecord]:
+def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None) -> list[FloatRecord]:
     """Every figure and table of a PDF: caption text, page (0-based) and boxes in points.
 
     ``pdf`` is a path or an open ``pymupdf.Document``.  Deterministic; ordered by
     (page, y, x) of the caption.  Raises ``InputError`` for a file that is not a readable,
-    unencrypted PDF; an unreadable page is skipped with a logged warning.
+    unencrypted PDF; an unreadable page is skipped with a logged warning.  ``textpages``
+    (one MuPDF text page per page, made with TEXT_COLLECT_VECTORS) saves reading the pages
+    again when the caller has them already.
     """
     import pymupdf
 
@@ -907,18 +909,20 @@ def detect_floats(pdf: Union[Path, str, Any]) -> list[FloatRecord]:
     pymupdf.TOOLS.mupdf_display_errors(False)
     doc, owned = _open_pdf(pdf)
     try:
-        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS)
+        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS, textpages)
     finally:
         pymupdf.TOOLS.mupdf_display_errors(shown)
         if owned:
             doc.close()
 
 
-def _detect(doc, flags: int) -> list[FloatRecord]:
+def _detect(doc, flags: int, textpages: Optional[list] = None) -> list[FloatRecord]:
     pages: dict[int, _Page] = {}
     for n in range(doc.page_count):
         try:
-            tp = doc[n].get_textpage(flags=flags)
+            tp = textpages[n] if textpages is not None else doc[n].get_textpage(flags=flags)
+            if tp is None:
+                continue
             if not _PAGE_FILTER_RE.search(tp.extractText()):
                 continue
             pages[n] = _read_page(doc, n, flags, tp)
@@ -931,7 +935,7 @@ def _detect(doc, flags: int) -> list[FloatRecord]:
         for n in _spread(doc.page_count, 3):
             if n not in pages:
                 try:
-                    sample.append(_read_page(doc, n, flags))
+                    sample.append(_read_page(doc, n, flags, textpages[n] if textpages is not None else None))
                 except Exception:
                     pass
     layout = _measure(sample)

@@ -97,7 +97,22 @@ def open_pdf(pdf: Union[str, Path, "pymupdf.Document"]) -> "pymupdf.Document":
     return doc
 
 
-def read_pages(doc: "pymupdf.Document") -> list[PdfPage]:
+def textpages(doc: "pymupdf.Document", vectors: bool = False) -> list:
+    """One MuPDF text page per page (the expensive part of reading a PDF), to be shared by
+    the float detector and ``read_pages``.  ``vectors`` also collects vector graphics (the
+    detector's drawings); that only splits some lines at rules, never changes the text.
+    Pages that fail to parse get None."""
+    flags = TEXT_FLAGS | (pymupdf.TEXT_COLLECT_VECTORS if vectors else 0)
+    out = []
+    for page in doc:
+        try:
+            out.append(page.get_textpage(flags=flags))
+        except Exception:  # a broken page: no text rather than no paper
+            out.append(None)
+    return out
+
+
+def read_pages(doc: "pymupdf.Document", textpages: Optional[list] = None) -> list[PdfPage]:
     """Lines of every page in content-stream order (pdflatex writes columns in order).
 
     MuPDF's text blocks are formatted in C (twice as fast as word lists); a block's lines
@@ -108,7 +123,11 @@ def read_pages(doc: "pymupdf.Document") -> list[PdfPage]:
     for page in doc:
         rect = page.rect
         try:
-            blocks = page.get_text("blocks", flags=TEXT_FLAGS)
+            if textpages is not None:
+                tp = textpages[page.number]
+                blocks = tp.extractBLOCKS() if tp is not None else []
+            else:
+                blocks = page.get_text("blocks", flags=TEXT_FLAGS)
         except Exception:  # a broken page: no text rather than no paper
             blocks = []
         lines = []
@@ -183,11 +202,12 @@ def mark_floats(pages: Sequence[PdfPage], floats: Sequence[FloatRecord]) -> list
     return out
 
 
-def extract(pdf: Union[str, Path, "pymupdf.Document"], floats: Optional[Sequence[FloatRecord]] = None) -> list[PdfPage]:
+def extract(pdf: Union[str, Path, "pymupdf.Document"], floats: Optional[Sequence[FloatRecord]] = None,
+            textpages: Optional[list] = None) -> list[PdfPage]:
     """Open, read and mark a PDF: the pages the aligner works on."""
     doc = open_pdf(pdf)
     try:
-        pages = mark_furniture(read_pages(doc))
+        pages = mark_furniture(read_pages(doc, textpages))
     finally:
         if not isinstance(pdf, pymupdf.Document):
             doc.close()

@@ -19,8 +19,7 @@ from nougat_align.html2md import html_to_markdown
 from nougat_align.pdf_text import open_pdf
 from nougat_align.records import Alignment, Markdown, Record
 from nougat_align.render import DEFAULT_DPI, render_pages
-from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, _float_records, _align_pages, _Clock
-from nougat_align import pdf_text
+from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
 from nougat_align.write import atomic_dir
 
 
@@ -67,18 +66,14 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
     paper_id = paper_id or out_dir.name
     doc = open_pdf(pdf)
     try:
-        clock = _Clock()
-        records = _float_records(figures, doc)
-        clock.lap("figures")
-        pages = pdf_text.extract(doc, records)
-        clock.lap("pdf_text")
-        alignment = _align_pages(markdown, pages, records, min_score, clock)
+        alignment = align_document(markdown, doc, figures, min_score)
         t_render = time.perf_counter()
         kept = [p.page - 1 for p in alignment.pages if p.kept]
         pngs = render_pages(doc, kept, dpi) if images else {}
         render_s = time.perf_counter() - t_render
     finally:
         doc.close()
+    records = alignment.float_records
     boxes = {(r.fig_type.lower(), r.name.upper()): r for r in records}
     timings = {"html2md": round(html_timing, 5), **alignment.timings, "render": round(render_s, 5)}
     with atomic_dir(out_dir) as tmp:

@@ -193,6 +193,7 @@ class Alignment(Record):
     status: str = "ok"
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    float_records: tuple[FloatRecord, ...] = ()  # what the detector or pdffigures2 found
 
     def page_markdown(self, page: PageText) -> str:
         """The markdown written for ``page``: its text, then its floats and footnotes."""

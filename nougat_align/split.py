@@ -103,33 +103,45 @@ class _Clock:
 
 def align(markdown: Union[Markdown, str], pdf, figures: FiguresArg = "detect",
           min_score: float = DEFAULT_MIN_SCORE) -> Alignment:
-    """Cut ``markdown`` into one piece per page of ``pdf``.
+    """Cut ``markdown`` into one piece per page of ``pdf`` (a path or an open document).
 
     ``figures``: "detect" (built-in detector), None/"none" (no float records), a path to
     pdffigures2 JSON, or a list of ``FloatRecord``.  Pages scoring below ``min_score`` are
     returned with ``kept=False`` and reason "low score".
     """
-    clock = _Clock()
     md = markdown if isinstance(markdown, Markdown) else Markdown(text=str(markdown))
     doc = pdf_text.open_pdf(pdf)
     try:
-        records = _float_records(figures, doc)
-        clock.lap("figures")
-        pdf_pages = pdf_text.extract(doc, records)
+        return align_document(md, doc, figures, min_score)
     finally:
         if doc is not pdf:
             doc.close()
+
+
+def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
+                   min_score: float = DEFAULT_MIN_SCORE) -> Alignment:
+    """``align`` on an open PyMuPDF document.  MuPDF reads each page's text once; the float
+    detector and the line extraction share it."""
+    clock = _Clock()
+    detect = isinstance(figures, str) and figures == "detect"
+    textpages = pdf_text.textpages(doc, vectors=detect)
     clock.lap("pdf_text")
-    return _align_pages(md, pdf_pages, records, min_score, clock)
-
-
-def _float_records(figures: FiguresArg, doc) -> list[FloatRecord]:
-    if figures is None or (isinstance(figures, str) and figures.lower() == "none"):
-        return []
-    if isinstance(figures, str) and figures == "detect":
+    if detect:
         from nougat_align.figures import detect_floats
 
-        return list(detect_floats(doc))
+        records = list(detect_floats(doc, textpages=textpages))
+    else:
+        records = _float_records(figures)
+    clock.lap("figures")
+    pages = pdf_text.extract(doc, records, textpages=textpages)
+    del textpages
+    clock.lap("pdf_text")
+    return _align_pages(md, pages, records, min_score, clock)
+
+
+def _float_records(figures: FiguresArg) -> list[FloatRecord]:
+    if figures is None or (isinstance(figures, str) and figures.lower() == "none"):
+        return []
     if isinstance(figures, (str, Path)):
         from nougat_align.figures import load_figures
 
@@ -151,7 +163,8 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]
         return Alignment(markdown=md, num_pages=P, pages=tuple(result), status="failed",
-                         warnings=("PDF has no text layer (scanned?)",), timings=clock.timings)
+                         warnings=("PDF has no text layer (scanned?)",), timings=clock.timings,
+                         float_records=tuple(records))
 
     # 2. classifier
     n_tok = len(toks)
@@ -256,7 +269,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
         result = [PageText(**{**p.__dict__, "kept": False, "reason": p.reason or "mismatch"}) for p in result]
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
-                     warnings=tuple(warnings), timings=clock.timings)
+                     warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
 
 
 def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
