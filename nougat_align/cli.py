@@ -161,10 +161,82 @@ def figures(
                + (f" -> {output}" if output is not None else ""), err=True)
 
 
+@app.command()
+def run(
+    output: Path = typer.Option(..., "--output", "-o", help="Output folder: OUT/<paper>/NN.mmd, NN.png, meta.json, "
+                                "plus manifest.jsonl, stats.json, logs/."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Folder of LaTeXML HTML files (<id>.html), searched recursively."),
+    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>[vN].pdf) and/or arXiv bulk tars of PDFs."),
+    figures: str = typer.Option("detect", "--figures", help="Folder of pdffigures2 JSON (<id>.json); papers without one use "
+                                "the built-in detector. Or 'detect' / 'none' for every paper."),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="Folder of arXiv sources: papers with a PDF but no HTML "
+                                           "are converted with LaTeXML first."),
+    input_dir: Optional[Path] = typer.Option(None, "--input", help="One folder holding per-paper files (<id>.pdf, <id>.html, "
+                                             "<id>.json) or per-paper subfolders, instead of --html/--pdfs."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (default: CPU count); "
+                                          "with --dask local, the LocalCluster's workers."),
+    timeout: float = typer.Option(300, "--timeout", min=0, help="Seconds per paper before its worker is killed (0: none)."),
+    dask: Optional[str] = typer.Option(None, "--dask", help="Run on a Dask cluster: scheduler address, or 'local' "
+                                       "for a LocalCluster of --workers processes."),
+    shard: Optional[str] = typer.Option(None, "--shard", help="I/N: process only shard I (0-based) of N, chosen by a hash "
+                                        "of the paper id (Slurm job arrays)."),
+    recompute: bool = typer.Option(False, "--recompute", help="Process finished papers again."),
+    retry_failed: bool = typer.Option(False, "--retry-failed", help="Retry papers that failed or timed out in an "
+                                      "earlier run (skipped by default)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary table: log file and one line."),
+    min_score: float = typer.Option(0.9, "--min-score", min=0.0, max=1.0, help="Pages scoring below this are not written."),
+    dpi: int = typer.Option(96, "--dpi", min=10, max=600, help="Resolution of the page PNGs."),
+    no_images: bool = typer.Option(False, "--no-images", help="Do not render page PNGs."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many papers (smoke runs)."),
+    cache: Optional[Path] = typer.Option(None, "--cache", help="LaTeXML HTML cache for --sources (default: OUT/.cache/html)."),
+    latexml_timeout: float = typer.Option(600, "--latexml-timeout", min=1, help="Seconds LaTeXML may take per source "
+                                          "(on top of --timeout)."),
+) -> None:
+    """Build a dataset from a dump of papers: resumable, one paper at a time, in parallel."""
+    from nougat_align.batch import Dump, Settings, parse_shard, run_batch, summary_line
+
+    fig_mode, fig_dir = (figures, None) if figures in ("detect", "none") else ("detect", Path(figures))
+    dump = Dump(html=html, pdfs=pdfs, figures=fig_dir, sources=sources, input=input_dir,
+                shard=parse_shard(shard) if shard else None)
+    settings = Settings(out=str(output), figures=fig_mode, min_score=min_score, dpi=dpi,
+                        images=not no_images, cache=str(cache or ""), latexml_timeout=latexml_timeout)
+    show = not quiet and sys.stderr.isatty()
+    stats = run_batch(dump, settings, workers=workers, timeout=timeout or None, dask=dask,
+                      recompute=recompute, retry_failed=retry_failed, limit=limit,
+                      progress=show, summary=not quiet)
+    typer.echo(f"{output}: {summary_line(stats)}", err=True)
+
+
+@app.command()
+def index(
+    out: Path = typer.Argument(..., help="Output folder of `nougat-align run` (OUT/<paper>/meta.json, NN.mmd, NN.png)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Index file (JSONL, Nougat's format); other splits go "
+                                "beside it (train.jsonl -> validation.jsonl), each with a .seek.map."),
+    split: list[str] = typer.Option([], "--split", help="NAME=FRACTION of papers for a split besides train, e.g. "
+                                    "validation=0.05 (repeatable)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split: the same seed gives the same split."),
+    root: Optional[Path] = typer.Option(None, "--root", help="Write image paths relative to this folder "
+                                        "(default: the index file's folder)."),
+    parquet: Optional[Path] = typer.Option(None, "--parquet", help="Also write Parquet shards (image bytes, markdown, "
+                                           "meta) here, loadable with Hugging Face datasets."),
+    shard_rows: int = typer.Option(1000, "--shard-rows", min=1, help="Pages per Parquet shard."),
+) -> None:
+    """Index the kept pages of a run for training: one JSON line per page."""
+    from nougat_align.index import build_index, parse_splits
+
+    result = build_index(out, output, splits=parse_splits(split), seed=seed, root=root,
+                         parquet=parquet, shard_rows=shard_rows)
+    typer.echo(result.summary(), err=True)
+
+
 def main() -> None:
     """Console entry point: library errors become one line and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) in this mode
+            raise KeyboardInterrupt
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except NougatAlignError as e:
         typer.echo(f"nougat-align: error: {e}", err=True)
         sys.exit(e.exit_code)

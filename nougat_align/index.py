@@ -1,0 +1,305 @@
+"""The training index of a run's output: Nougat's JSONL, and Parquet shards for ``datasets``.
+
+    build_index(Path("out"), Path("data/train.jsonl"), splits={"validation": 0.05}, seed=0)
+
+One JSON line per kept page, as Nougat's ``create_index`` writes it and its
+``SciPDFDataset`` reads it: ``{"image": "<paper>/NN.png", "markdown": "...", "meta": [...]}``.
+``image`` is relative to the index file's folder (Nougat joins it to that folder), or to
+``root``; ``markdown`` is ``NN.mmd`` stripped; ``meta`` lists the page's floats that have a
+region box, pdffigures2-style with the box in pixels of the page PNG (floats, not rounded):
+``{"name": "2", "figType": "Figure", "regionBoundary": {"x1": .., "y1": .., "x2": .., "y2": ..},
+"source": "fig"}``.  Beside each index file goes ``<stem>.seek.map`` (JSON list of the byte
+offset of every line), which ``SciPDFDataset`` requires.
+
+Splits are by paper, never by page: a paper's split is a hash of ``seed`` and its id, so
+the same seed gives the same split whatever the order or number of papers.  The train
+split goes to the ``-o`` file; another split NAME goes beside it, to the ``-o`` name with
+``train`` replaced by NAME, or to ``NAME.jsonl`` (where Nougat looks for it).
+
+Parquet shards (``--parquet DIR``): ``DIR/<split>-NNNNN-of-MMMMM.parquet`` with columns
+``image`` (struct of PNG ``bytes`` and ``path``, declared as a ``datasets`` Image feature),
+``markdown``, ``meta`` (JSON text), ``paper``, ``page``; ``load_dataset("parquet",
+data_dir=DIR)`` (or ``load_dataset(DIR)``) finds the splits by file name.
+
+Only complete paper folders count (``meta.json`` present; it appears with the folder by
+one rename); pages without a PNG (a run with ``--no-images``) are left out and counted.
+Memory stays flat: papers are read one at a time, Parquet rows are written in row groups.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+from nougat_align.errors import InputError
+
+TRAIN = "train"
+ROW_GROUP = 64  # Parquet rows buffered before a write
+
+
+def parse_splits(items: list[str]) -> dict[str, float]:
+    """``["validation=0.05", "test=0.02"]`` -> ``{"validation": 0.05, "test": 0.02}``."""
+    splits: dict[str, float] = {}
+    for item in items:
+        name, sep, frac = item.partition("=")
+        name = name.strip()
+        try:
+            value = float(frac)
+        except ValueError:
+            value = -1.0
+        if not sep or not re.fullmatch(r"[A-Za-z][\w-]*", name) or name == TRAIN or not 0 <= value <= 1:
+            raise InputError(f"--split {item!r}: expected NAME=FRACTION (0..1), NAME not 'train', "
+                             "e.g. validation=0.05")
+        splits[name] = value
+    if sum(splits.values()) > 1:
+        raise InputError("--split fractions add up to more than 1")
+    return splits
+
+
+def split_of(paper: str, splits: dict[str, float], seed: int = 0) -> str:
+    """The split of ``paper``: a point in [0, 1) from a hash of seed and id, placed on
+    the splits' fractions in name order; the rest is train."""
+    point = int.from_bytes(hashlib.sha256(f"{seed}\0{paper}".encode()).digest()[:8], "big") / 2**64
+    edge = 0.0
+    for name in sorted(splits):
+        edge += splits[name]
+        if point < edge:
+            return name
+    return TRAIN
+
+
+@dataclass(frozen=True)
+class PageSample:
+    """One kept page: where its image is, its markdown and float boxes."""
+
+    paper: str
+    page: int
+    image: Path
+    markdown: str
+    meta: list = field(default_factory=list)
+
+
+def _float_boxes(page: dict, dpi: Optional[int]) -> list[dict]:
+    boxes = []
+    for f in page.get("floats", []):
+        if "box_pt" not in f or not dpi:
+            continue
+        x1, y1, x2, y2 = (round(v * dpi / 72, 2) for v in f["box_pt"])
+        boxes.append({"name": f.get("number", ""), "figType": "Table" if f.get("kind") == "table" else "Figure",
+                      "regionBoundary": {"x1": x1, "y1": y1, "x2": x2, "y2": y2}, "source": "fig"})
+    return boxes
+
+
+def iter_pages(out: Path, counts: Optional[dict] = None) -> Iterator[PageSample]:
+    """Every kept page with a PNG under ``out``, papers in id order, pages in order.
+    ``counts`` (if given) gets ``no_image`` / ``no_markdown`` / ``bad_meta`` tallies."""
+    counts = counts if counts is not None else {}
+    for name in sorted(os.listdir(out)):
+        folder = Path(out) / name
+        meta_path = folder / "meta.json"
+        if name.startswith(".") or not meta_path.is_file():
+            continue
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            pages = [p for p in meta["pages"] if p.get("kept")]
+        except (ValueError, KeyError, TypeError, OSError):
+            counts["bad_meta"] = counts.get("bad_meta", 0) + 1
+            continue
+        for p in pages:
+            stem = f"{int(p['page']):02d}"
+            mmd, png = folder / f"{stem}.mmd", folder / f"{stem}.png"
+            if not mmd.is_file():
+                counts["no_markdown"] = counts.get("no_markdown", 0) + 1
+                continue
+            if not png.is_file():
+                counts["no_image"] = counts.get("no_image", 0) + 1
+                continue
+            yield PageSample(paper=name, page=int(p["page"]), image=png,
+                             markdown=mmd.read_text(encoding="utf-8").strip(),
+                             meta=_float_boxes(p, meta.get("dpi")))
+
+
+def split_path(index: Path, split: str) -> Path:
+    """Where a split's JSONL goes, beside the ``-o`` file (which holds train)."""
+    if split == TRAIN:
+        return index
+    if TRAIN in index.stem:
+        return index.with_name(index.stem.replace(TRAIN, split) + index.suffix)
+    return index.with_name(f"{split}.jsonl")
+
+
+class _JsonlWriter:
+    """A JSONL file and its seek map, written to temp names and renamed when complete."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.tmp = path.with_name(f".{path.name}.tmp")
+        self.f = open(self.tmp, "wb")
+        self.offsets = array("q")
+
+    def write(self, obj: dict) -> None:
+        self.offsets.append(self.f.tell())
+        self.f.write(json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n")
+
+    def close(self) -> list[Path]:
+        self.f.close()
+        os.replace(self.tmp, self.path)
+        seek = self.path.with_name(self.path.stem + ".seek.map")
+        seek_tmp = seek.with_name(f".{seek.name}.tmp")
+        with open(seek_tmp, "w", encoding="utf-8") as f:
+            f.write("[" + ",".join(map(str, self.offsets)) + "]\n")
+        os.replace(seek_tmp, seek)
+        return [self.path, seek]
+
+    def abort(self) -> None:
+        self.f.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _hf_metadata() -> bytes:
+    string = {"dtype": "string", "_type": "Value"}
+    features = {"image": {"_type": "Image"}, "markdown": string, "meta": string, "paper": string,
+                "page": {"dtype": "int32", "_type": "Value"}}
+    return json.dumps({"info": {"features": features}}).encode()
+
+
+class _ParquetWriter:
+    """Shards of one split: ``shard_rows`` pages per file, ``ROW_GROUP`` rows per write."""
+
+    def __init__(self, folder: Path, split: str, shard_rows: int):
+        import pyarrow as pa
+
+        self.pa = pa
+        self.folder, self.split, self.shard_rows = folder, split, shard_rows
+        self.schema = pa.schema([
+            ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
+            ("markdown", pa.string()), ("meta", pa.string()), ("paper", pa.string()), ("page", pa.int32()),
+        ]).with_metadata({b"huggingface": _hf_metadata()})
+        self.shards: list[Path] = []
+        self.writer = None
+        self.rows: list[dict] = []
+        self.in_shard = 0
+
+    def write(self, sample: PageSample, image_path: str) -> None:
+        self.rows.append({"image": {"bytes": sample.image.read_bytes(), "path": image_path},
+                          "markdown": sample.markdown, "meta": json.dumps(sample.meta),
+                          "paper": sample.paper, "page": sample.page})
+        if len(self.rows) >= ROW_GROUP or self.in_shard + len(self.rows) >= self.shard_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow.parquet as pq
+
+        if not self.rows:
+            return
+        if self.writer is None:
+            tmp = self.folder / f".{self.split}-{len(self.shards):05d}.parquet.tmp"
+            self.shards.append(tmp)
+            self.writer = pq.ParquetWriter(tmp, self.schema)
+        self.writer.write_table(self.pa.Table.from_pylist(self.rows, schema=self.schema))
+        self.in_shard += len(self.rows)
+        self.rows = []
+        if self.in_shard >= self.shard_rows:
+            self.writer.close()
+            self.writer, self.in_shard = None, 0
+
+    def close(self) -> list[Path]:
+        self._flush()
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+        return self.shards
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        for tmp in self.shards:
+            tmp.unlink(missing_ok=True)
+
+
+_SHARD_NAME = re.compile(r"^[A-Za-z][\w-]*-\d{5}-of-\d{5}\.parquet$")
+
+
+def _publish_shards(folder: Path, shards: dict[str, list[Path]]) -> list[Path]:
+    """Replace the old shards in ``folder`` by the new temp ones, named ``-NNNNN-of-MMMMM``."""
+    for old in folder.iterdir():
+        if _SHARD_NAME.match(old.name):
+            old.unlink()
+    final = []
+    for split, tmps in shards.items():
+        for i, tmp in enumerate(tmps):
+            path = folder / f"{split}-{i:05d}-of-{len(tmps):05d}.parquet"
+            os.replace(tmp, path)
+            final.append(path)
+    return final
+
+
+@dataclass
+class IndexResult:
+    """What :func:`build_index` wrote."""
+
+    pages: dict[str, int] = field(default_factory=dict)  # split -> pages
+    papers: dict[str, int] = field(default_factory=dict)  # split -> papers
+    skipped: dict[str, int] = field(default_factory=dict)  # no_image / no_markdown / bad_meta
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        splits = ", ".join(f"{s}: {self.pages[s]} pages of {self.papers[s]} papers" for s in sorted(self.pages))
+        skipped = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(self.skipped.items()) if v)
+        return (f"{splits or 'no pages'}" + (f"; skipped {skipped}" if skipped else "")
+                + f" -> {', '.join(self.files)}")
+
+
+def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = None, seed: int = 0,
+                root: Optional[Path] = None, parquet: Optional[Path] = None,
+                shard_rows: int = 1000) -> IndexResult:
+    """Write the JSONL index (one file per split, each with a seek map) and optionally
+    Parquet shards of every kept page under ``out``."""
+    out, index = Path(out), Path(index)
+    if not out.is_dir():
+        raise InputError(f"{out}: not a folder")
+    splits = dict(splits or {})
+    names = [TRAIN] + sorted(splits)
+    paths = {s: split_path(index, s) for s in names}
+    if len(set(paths.values())) < len(paths):
+        raise InputError(f"{index}: split files would overwrite each other; name the index train.jsonl")
+    index.parent.mkdir(parents=True, exist_ok=True)
+    base = Path(root) if root is not None else index.parent
+    if parquet is not None:
+        Path(parquet).mkdir(parents=True, exist_ok=True)
+    result = IndexResult(pages=dict.fromkeys(names, 0), papers=dict.fromkeys(names, 0))
+    jsonl = {s: _JsonlWriter(paths[s]) for s in names}
+    tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
+    try:
+        last_paper = None
+        for sample in iter_pages(out, result.skipped):
+            split = split_of(sample.paper, splits, seed)
+            image = Path(os.path.relpath(sample.image.resolve(), base.resolve())).as_posix()
+            jsonl[split].write({"image": image, "markdown": sample.markdown, "meta": sample.meta})
+            if tables:
+                tables[split].write(sample, image)
+            result.pages[split] += 1
+            if sample.paper != last_paper:
+                result.papers[split] += 1
+                last_paper = sample.paper
+    except BaseException:
+        for w in [*jsonl.values(), *tables.values()]:
+            w.abort()
+        raise
+    for s in names:
+        if s == TRAIN or result.pages[s] or paths[s].exists():
+            result.files += [str(p) for p in jsonl[s].close()]
+        else:
+            jsonl[s].abort()
+    if tables:
+        shards = {s: w.close() for s, w in tables.items()}
+        result.files += [str(p) for p in _publish_shards(Path(parquet), shards)]
+    return result
+
+
+__all__ = ["IndexResult", "PageSample", "build_index", "iter_pages", "parse_splits", "split_of", "split_path"]
