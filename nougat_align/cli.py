@@ -166,7 +166,7 @@ def run(
     output: Path = typer.Option(..., "--output", "-o", help="Output folder: OUT/<paper>/NN.mmd, NN.png, meta.json, "
                                 "plus manifest.jsonl, stats.json, logs/."),
     html: Optional[Path] = typer.Option(None, "--html", help="Folder of LaTeXML HTML files (<id>.html), searched recursively."),
-    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>[vN].pdf) and/or arXiv bulk tars of PDFs."),
+    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>.pdf, <id>vN.pdf) and/or arXiv bulk tars of PDFs."),
     figures: str = typer.Option("detect", "--figures", help="Folder of pdffigures2 JSON (<id>.json); papers without one use "
                                 "the built-in detector. Or 'detect' / 'none' for every paper."),
     sources: Optional[Path] = typer.Option(None, "--sources", help="Folder of arXiv sources: papers with a PDF but no HTML "
