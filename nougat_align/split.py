@@ -76,6 +76,8 @@ class _Page:
                 continue
             pattern = ""
             for other in lines[i:]:
+                if not other.matched and len(pattern) >= MIN_PATTERN:
+                    break  # keep the pattern to prose the markdown has (math differs)
                 piece = "".join(other.words)
                 pattern = piece + pattern if from_end else pattern + piece
                 if len(pattern) >= PATTERN_CHARS:
@@ -388,7 +390,7 @@ def _edge_score(edge: tuple[str, str], md_norm: str, at_start: bool) -> float:
         return 1.0 if not md_norm else 0.0
     if not md_norm:
         return 0.0
-    room = len(pattern) + int(1.5 * len(lead)) + 20
+    room = len(pattern) + int(1.5 * len(lead)) + 80  # slack: a heading, a stray line
     piece = md_norm[:room] if at_start else md_norm[-room:]
     if len(piece) < len(pattern):
         return fuzz.ratio(pattern, piece) / 100
