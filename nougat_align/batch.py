@@ -226,17 +226,26 @@ def _source_entries(root: Path) -> Iterator[tuple[str, int, str, str]]:
 
 def _pdfs(root: Path) -> Iterator[tuple[str, PaperJob]]:
     """``(id, job with pdf fields)`` of the PDFs under ``root``: files and tar members,
-    the newest version of each id within a folder or archive, in name order."""
+    the newest version of each id within a folder or archive, in name order.  A folder
+    that holds its own paper (``2308.13418/paper.pdf``, ``2308.13418/2308.13418.pdf``) is
+    that one paper: its other PDFs and subfolders are figures, not papers."""
+    paper_dirs: list[Path] = []  # one paper's folder: its other PDFs are figures
     for folder, files in _walk(root):
+        if any(folder.is_relative_to(d) for d in paper_dirs):
+            continue
+        own = normalize_id(folder.name)
+        pdfs = [(e, *_role(e.name)) for e in files if _role(e.name)[0] == "pdf"]
+        if folder != Path(root) and any(_file_id(stem, folder)[0] == own for _, _, stem in pdfs):
+            paper_dirs.append(folder)
+            pdfs = [p for p in pdfs if _file_id(p[2], folder)[0] == own]
         group: dict[str, tuple[int, PaperJob]] = {}
         for entry in files:
-            role, stem = _role(entry.name)
-            if role == "archive":
+            if _role(entry.name)[0] == "archive":
                 yield from _tar_pdfs(Path(entry.path))
-            elif role == "pdf":
-                pid, version = _file_id(stem, folder)
-                if pid not in group or version > group[pid][0]:
-                    group[pid] = (version, PaperJob(paper=pid, pdf=entry.path))
+        for entry, _, stem in pdfs:
+            pid, version = _file_id(stem, folder)
+            if pid not in group or version > group[pid][0]:
+                group[pid] = (version, PaperJob(paper=pid, pdf=entry.path))
         for pid, (_, job) in group.items():
             yield pid, job
 
@@ -895,11 +904,16 @@ def _lock(path: Path):
 
     f = open(path, "a")
     try:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise InputError(f"{path.parent}: another nougat-align run is writing here "
-                             f"(lock {path.name})") from None
+        deadline = time.monotonic() + 5  # a killed run's workers may take a moment to die
+        while True:
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise InputError(f"{path.parent}: another nougat-align run is writing here "
+                                     f"(lock {path.name})") from None
+                time.sleep(0.1)
         yield
     finally:
         f.close()
