@@ -21,7 +21,13 @@ test: setup tools
 	$(BIN)/pytest -q
 
 demo: setup
-	$(BIN)/python scripts/demo.py
+	rm -rf demo-out
+	$(BIN)/nougat-align run --input fixtures/papers -o demo-out
+	$(BIN)/nougat-align index demo-out -o demo-out/train.jsonl --split validation=0.2
+	@echo
+	@echo "Done. Each paper's pages are in demo-out/<paper>/: NN.png (page image) beside NN.mmd"
+	@echo "(its markdown), meta.json (scores, drop reasons); the run's manifest and stats are in"
+	@echo "demo-out/manifest.jsonl and demo-out/stats.json; the training index is demo-out/train.jsonl."
 
 fixtures: setup tools
 	$(BIN)/python fixtures/build.py
