@@ -48,7 +48,7 @@ TEXT_ALIASES = {
     "to": "rightarrow", "gets": "leftarrow", "lvert": "", "rvert": "", "vert": "",
     "lVert": "", "rVert": "", "Vert": "", "mid": "", "colon": "", "prime": "", "ast": "",
     "cdot": "", "cdotp": "", "lbrace": "", "rbrace": "", "langle": "", "rangle": "",
-    "blacksquare": "", "qed": "", "qedsymbol": "", "openbox": "", "Box": "",  # end-of-proof marks
+    "blacksquare": "", "square": "", "qed": "", "qedsymbol": "", "openbox": "", "Box": "",  # proof ends
 }
 
 _RAW_TOKEN = re.compile(r"\\[A-Za-z]+|(?:[A-Za-z0-9]|[^\x00-\x7f])+")
@@ -63,7 +63,7 @@ def _fold_char(ch: str) -> str:
             or code in (0xB9, 0xB2, 0xB3):
         return unicodedata.normalize("NFKD", ch)
     latex = unicode_to_latex(ch, non_ascii_only=True, replacement_latex_protection="none",
-                             unknown_char_policy="replace", unknown_char_warning=False)
+                             unknown_char_policy="ignore", unknown_char_warning=False)
     if latex.startswith("\\ensuremath{") and latex.endswith("}"):
         return " " + latex[len("\\ensuremath{"):-1] + " "
     plain = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
@@ -73,25 +73,18 @@ def _fold_char(ch: str) -> str:
     return f" {latex} " if latex.startswith("\\") else ""
 
 
+def _word(tok: str) -> str:
+    """A raw ASCII token as its normalized word ("" for a command that prints nothing)."""
+    if tok[0] == "\\":
+        name = tok[1:]
+        return "" if name in SILENT_COMMANDS else TEXT_ALIASES.get(name, name).lower()
+    return tok.lower()
+
+
 @lru_cache(maxsize=65536)
 def _fold_token(raw: str) -> tuple[str, ...]:
-    """Normalized tokens of one raw token (a word, possibly with non-ASCII characters)."""
-    if raw.isascii():
-        text = raw
-    else:
-        text = "".join(c if c.isascii() else _fold_char(c) for c in raw)
-    out = []
-    for m in _ASCII_TOKEN.finditer(text):
-        tok = m.group()
-        if tok[0] == "\\":
-            name = tok[1:]
-            if name in SILENT_COMMANDS:
-                continue
-            tok = TEXT_ALIASES.get(name, name)
-            if not tok:
-                continue
-        out.append(tok.lower())
-    return tuple(out)
+    """Normalized tokens of one raw token holding non-ASCII characters."""
+    return tuple(norm_words(raw))
 
 
 @dataclass(frozen=True)
@@ -120,25 +113,12 @@ def tokenize(text: str) -> Tokens:
     ends: list[int] = []
     for m in _RAW_TOKEN.finditer(text):
         raw = m.group()
-        if raw[0] == "\\":
-            name = raw[1:]
-            if name in SILENT_COMMANDS:
-                continue
-            name = TEXT_ALIASES.get(name, name)
-            if name:
-                words.append(name.lower())
+        folded = (_word(raw),) if raw[0] == "\\" or raw.isascii() else _fold_token(raw)
+        for tok in folded:
+            if tok:
+                words.append(tok)
                 starts.append(m.start())
                 ends.append(m.end())
-            continue
-        if raw.isascii():
-            words.append(raw.lower())
-            starts.append(m.start())
-            ends.append(m.end())
-            continue
-        for tok in _fold_token(raw):
-            words.append(tok)
-            starts.append(m.start())
-            ends.append(m.end())
     return Tokens(words, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
 
 
@@ -154,17 +134,7 @@ def norm_words(text: str) -> list[str]:
     without the offsets, several times faster)."""
     if not text.isascii():
         text = _NON_ASCII.sub(_fold_run, text)
-    out = []
-    for tok in _ASCII_TOKEN.findall(text):
-        if tok[0] == "\\":
-            name = tok[1:]
-            if name in SILENT_COMMANDS:
-                continue
-            tok = TEXT_ALIASES.get(name, name)
-            if not tok:
-                continue
-        out.append(tok.lower())
-    return out
+    return [w for w in map(_word, _ASCII_TOKEN.findall(text)) if w]
 
 
 def norm_string(text: str) -> str:
