@@ -333,15 +333,38 @@ def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str,
         if e.end <= s.start:
             return _split_gap(joined, e.end, s.start, trail, lead)
         return s.start if s.score >= e.score else e.end  # overlapping matches: trust the better
-    if good_s:
-        return s.start
-    if good_e:
-        return e.end
-    if s is not None and (e is None or s.score >= e.score):
-        return s.start
+    if good_s or (s is not None and not good_e and (e is None or s.score >= e.score)):
+        return _take_back(joined, s.start, lead)
     if e is not None:
-        return e.end
+        return _take_forward(joined, e.end, trail)
     return fallback
+
+
+def _take_back(joined: str, start: int, lead: str) -> int:
+    """Move a page start back over text that page prints before its first matched words
+    (a short heading, an equation), when only the start side has evidence."""
+    if not lead:
+        return start
+    a = max(0, start - int(1.5 * len(lead)) - 5)
+    best, best_score = start, 0.0
+    for c in range(start, a - 1, -1):
+        score = _lcs(joined[c:start], lead)
+        if score > best_score + 1e-9:
+            best, best_score = c, score
+    return best if best_score >= 0.6 * (start - best) and best_score >= 3 else start
+
+
+def _take_forward(joined: str, end: int, trail: str) -> int:
+    """Move a page end forward over text it prints after its last matched words."""
+    if not trail:
+        return end
+    b = min(len(joined), end + int(1.5 * len(trail)) + 5)
+    best, best_score = end, 0.0
+    for c in range(end, b + 1):
+        score = _lcs(joined[end:c], trail)
+        if score > best_score + 1e-9:
+            best, best_score = c, score
+    return best if best_score >= 0.6 * (best - end) and best_score >= 3 else end
 
 
 def _lcs(a: str, b: str) -> float:
