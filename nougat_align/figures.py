@@ -894,14 +894,16 @@ def _read_page(doc, number: int, flags: int, textpage=None) -> _Page:
     return p
 
 
-def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None) -> list[FloatRecord]:
+def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None,
+                  page_texts: Optional[list[str]] = None) -> list[FloatRecord]:
     """Every figure and table of a PDF: caption text, page (0-based) and boxes in points.
 
     ``pdf`` is a path or an open ``pymupdf.Document``.  Deterministic; ordered by
     (page, y, x) of the caption.  Raises ``InputError`` for a file that is not a readable,
     unencrypted PDF; an unreadable page is skipped with a logged warning.  ``textpages``
     (one MuPDF text page per page, made with TEXT_COLLECT_VECTORS) saves reading the pages
-    again when the caller has them already.
+    again when the caller has them already; so does ``page_texts`` (each page's plain text,
+    which picks the pages worth a closer look).
     """
     import pymupdf
 
@@ -909,21 +911,24 @@ def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None) 
     pymupdf.TOOLS.mupdf_display_errors(False)
     doc, owned = _open_pdf(pdf)
     try:
-        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS, textpages)
+        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS, textpages, page_texts)
     finally:
         pymupdf.TOOLS.mupdf_display_errors(shown)
         if owned:
             doc.close()
 
 
-def _detect(doc, flags: int, textpages: Optional[list] = None) -> list[FloatRecord]:
+def _detect(doc, flags: int, textpages: Optional[list] = None,
+            page_texts: Optional[list[str]] = None) -> list[FloatRecord]:
     pages: dict[int, _Page] = {}
     for n in range(doc.page_count):
         try:
+            if page_texts is not None and not _PAGE_FILTER_RE.search(page_texts[n]):
+                continue
             tp = textpages[n] if textpages is not None else doc[n].get_textpage(flags=flags)
             if tp is None:
                 continue
-            if not _PAGE_FILTER_RE.search(tp.extractText()):
+            if page_texts is None and not _PAGE_FILTER_RE.search(tp.extractText()):
                 continue
             pages[n] = _read_page(doc, n, flags, tp)
         except Exception as e:  # a broken page must not lose the paper

@@ -109,17 +109,20 @@ class Tokens:
 
 def tokenize(text: str) -> Tokens:
     words: list[str] = []
-    starts: list[int] = []
-    ends: list[int] = []
+    spans: list[tuple[int, int]] = []
+    add_word, add_span = words.append, spans.append
     for m in _RAW_TOKEN.finditer(text):
         raw = m.group()
-        folded = (_word(raw),) if raw[0] == "\\" or raw.isascii() else _fold_token(raw)
-        for tok in folded:
+        if raw[0] != "\\" and raw.isascii():  # the common case, inline
+            add_word(raw.lower())
+            add_span(m.span())
+            continue
+        for tok in ((_word(raw),) if raw[0] == "\\" else _fold_token(raw)):
             if tok:
-                words.append(tok)
-                starts.append(m.start())
-                ends.append(m.end())
-    return Tokens(words, np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64))
+                add_word(tok)
+                add_span(m.span())
+    arr = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    return Tokens(words, arr[:, 0].copy(), arr[:, 1].copy())
 
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")

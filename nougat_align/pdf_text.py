@@ -139,11 +139,8 @@ def read_pages(doc: "pymupdf.Document", textpages: Optional[list] = None) -> lis
                 continue
             step = (y1 - y0) / len(parts)
             for i, part in enumerate(parts):
-                lines.append(PdfLine(text=part, x0=round(x0, 2), y0=round(y0 + i * step, 2),
-                                     x1=round(x1, 2), y1=round(y0 + (i + 1) * step, 2),
-                                     size=round(step, 2)))
-        pages.append(PdfPage(index=page.number, width=round(rect.width, 2),
-                             height=round(rect.height, 2), lines=tuple(lines)))
+                lines.append(PdfLine(part, x0, y0 + i * step, x1, y0 + (i + 1) * step, step))
+        pages.append(PdfPage(index=page.number, width=rect.width, height=rect.height, lines=tuple(lines)))
     return pages
 
 

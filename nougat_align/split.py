@@ -88,8 +88,8 @@ class _Page:
         return out
 
 
-def _trigrams(words: Sequence[str]) -> set[str]:
-    return {" ".join(words[i:i + 3]) for i in range(len(words) - 2)}
+def _trigrams(words: Sequence[str]) -> set[tuple[str, str, str]]:
+    return set(zip(words, words[1:], words[2:]))
 
 
 class _Clock:
@@ -127,16 +127,18 @@ def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
     clock = _Clock()
     detect = isinstance(figures, str) and figures == "detect"
     textpages = pdf_text.textpages(doc, vectors=detect)
+    pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
         from nougat_align.figures import detect_floats
 
-        records = list(detect_floats(doc, textpages=textpages))
+        texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
+        records = list(detect_floats(doc, textpages=textpages, page_texts=texts))
     else:
         records = _float_records(figures)
-    clock.lap("figures")
-    pages = pdf_text.extract(doc, records, textpages=textpages)
     del textpages
+    clock.lap("figures")
+    pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
     clock.lap("pdf_text")
     return _align_pages(md, pages, records, min_score, clock)
 
