@@ -140,6 +140,25 @@ def norm_words(text: str) -> list[str]:
     return [w for w in map(_word, _ASCII_TOKEN.findall(text)) if w]
 
 
+_LINE_TOKEN = re.compile(r"\\[A-Za-z]+|[A-Za-z0-9]+|\n")
+
+
+def norm_lines(lines: list[str]) -> list[list[str]]:
+    """``[norm_words(line) for line in lines]`` in one pass over the joined text."""
+    text = "\n".join(line.replace("\n", " ") for line in lines)
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_run, text)
+    out: list[list[str]] = [[]]
+    for tok in _LINE_TOKEN.findall(text):
+        if tok == "\n":
+            out.append([])
+        else:
+            w = _word(tok)
+            if w:
+                out[-1].append(w)
+    return out if lines else []
+
+
 def norm_string(text: str) -> str:
     """The normalized tokens of ``text`` concatenated (what fuzzy matching compares)."""
     return "".join(norm_words(text))

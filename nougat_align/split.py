@@ -32,7 +32,7 @@ from rapidfuzz.distance import Indel
 
 from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
-from nougat_align.normalize import Tokens, norm_words, tokenize
+from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
 from nougat_align.page_classifier import predict_pages
 from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
 from nougat_align.staircase import fit_staircase
@@ -279,7 +279,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
 def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
     """Tokenize PDF lines; mark lines the markdown holds aside, and lines it has in its text."""
     body = _trigrams(toks.words)
-    aside: set[str] = set()
+    aside: set[tuple[str, str, str]] = set()
     for f in md.floats:
         aside |= _trigrams(norm_words(f.mmd))
     for n in md.footnotes:
@@ -288,13 +288,12 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
     for pp in pdf_pages:
         lines = []
         aside_words: list[str] = []
-        for pl in pp.lines:
-            words = norm_words(pl.text)
+        for pl, words in zip(pp.lines, norm_lines([pl.text for pl in pp.lines])):
             ln = _Line(words=words, role=pl.role)
             if ln.role == "body" and len(words) >= 3:
                 grams = _trigrams(words)
-                in_body = sum(g in body for g in grams) / len(grams)
-                in_aside = sum(g in aside for g in grams) / len(grams)
+                in_body = len(grams & body) / len(grams)
+                in_aside = len(grams & aside) / len(grams)
                 if in_aside >= 0.5 and in_aside > in_body:
                     ln.role = "aside"
                 else:

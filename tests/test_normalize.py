@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import ROOT
-from nougat_align.normalize import norm_string, norm_words, tokenize
+from nougat_align.normalize import norm_lines, norm_string, norm_words, tokenize
 
 
 @pytest.mark.parametrize("tex, glyphs", [
@@ -33,3 +33,9 @@ def test_offsets_point_back_into_the_text():
     assert spans == ["A", "walk", "from", "0", "0", "to", "café"]
     joined, owner = toks.joined()
     assert joined == "awalkfrom00tocafe" and owner[joined.index("cafe")] == 6
+
+
+def test_norm_lines_equals_norm_words_per_line():
+    lines = ["Hello wörld α-β", "", r"\mathrm{x} – 12", "ﬁnal line\nwith a break"]
+    assert norm_lines(lines) == [norm_words(line) for line in lines]
+    assert norm_lines([]) == []
