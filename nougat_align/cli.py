@@ -125,8 +125,10 @@ def eval_(
     pdf_text: Optional[Path] = typer.Option(None, "--pdf-text", help="Truth-free: a PDF (or folder of PDFs) to compare each kept page's text with."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
 ) -> None:
-    """Score page splits against synthetic truth (--truth) or, without truth, their agreement
-    with the PDF's text (--pdf-text)."""
+    """Score page splits against exact truth (--truth) or their agreement with the PDF (--pdf-text).
+
+    --pdf-text compares each kept page's words with poppler's text of that page: an
+    agreement measure for papers without truth, not a correctness score."""
     from nougat_align.errors import InputError
     from nougat_align.evaluate import evaluate_pdf_text, evaluate_truth, format_table
 
