@@ -2,6 +2,7 @@
 """Synthetic LaTeX papers whose page split is known word by word.
 
     python benchmarks/synth.py --n 20 --seed 1 -o benchmarks/synth/
+    python benchmarks/synth.py --hard --n 20 --seed 2 -o benchmarks/synth-hard/
     python benchmarks/synth.py --build-sentences      # refresh benchmarks/synth/sentences.txt
 
 Each accepted paper is written to ``OUT/<paper_id>/`` as ``paper.tex``, ``paper.pdf``
@@ -34,6 +35,14 @@ its first aligned body word.  A paper is kept only if its truth checks out:
 * the page count is within ``--min-pages``/``--max-pages``;
 * the LaTeXML HTML has an ``<article>``, no ``ltx_ERROR`` and holds >= 98% of the body
   words in order.
+
+Hard mode (``--hard``, papers ``hard<seed>-<index>``) adds what makes real papers hard
+to split: running heads and feet (fancyhdr), an arXiv margin stamp, TikZ plots and
+diagrams full of text, big numeric tables, full-page float pages, heavy display math,
+theorems and proofs, nested lists, paragraph headings, footnote clusters and a long
+footnote, a 15-40 entry bibliography and an appendix (notes in the hard mode section).  Its
+truth.json adds ``furniture``, ``displays``, ``features`` and per-caption ``float_page`` /
+``figure_text``; the default mode is unchanged, byte for byte.
 
 Builds are deterministic: the same seed and sentence file give the same ``paper.tex``;
 SOURCE_DATE_EPOCH pins pdflatex's dates and ids and the date LaTeXML writes into the HTML
@@ -234,6 +243,7 @@ class Paper:
     sections: list[dict[str, Any]] = field(default_factory=list)
     captions: list[dict[str, Any]] = field(default_factory=list)
     footnotes: list[dict[str, Any]] = field(default_factory=list)
+    hard: Optional[dict[str, Any]] = None  # hard mode only: displays, page style, counts
 
 
 class _Writer:
@@ -402,6 +412,24 @@ class _Writer:
         self.sections.append({"level": level, "title": title, "word_index": len(self.words)})
         return f"\\{cmd}{{{self.body(title)}}}"
 
+    def sections_body(self, out: list[str], titles: list[str], subtitles: list[str],
+                      slot) -> None:
+        """Sections (some with subsections) sharing out ``self.pars_left`` paragraph
+        slots; ``slot(out)`` writes one slot and counts ``self.pars_left`` down."""
+        rng = self.rng
+        for s, stitle in enumerate(titles):
+            out += [self.heading(1, stitle), ""]
+            share = self.pars_left // (len(titles) - s)
+            subs = []
+            if share >= 4 and len(subtitles) >= 3 and rng.random() < 0.55:
+                subs = [subtitles.pop() for _ in range(rng.randint(2, 3))]
+            chunks = [share] if not subs else _split_count(rng, share, len(subs) + 1)
+            for c, count in enumerate(chunks):
+                if c > 0:
+                    out += [self.heading(2, subs[c - 1]), ""]
+                for _ in range(count):
+                    slot(out)
+
     # -- the whole paper
     def document(self) -> str:
         rng, lay = self.rng, self.layout
@@ -432,39 +460,33 @@ class _Writer:
                "\\begin{abstract}",
                " ".join(self.prose_sentence() for _ in range(rng.randint(4, 7))),
                "\\end{abstract}", ""]
-        pars_left = n_pars
+        self.pars_left = n_pars
         floats_left = n_floats
-        for s, stitle in enumerate(titles):
-            out += [self.heading(1, stitle), ""]
-            share = pars_left // (len(titles) - s)
-            subs = []
-            if share >= 4 and len(subtitles) >= 3 and rng.random() < 0.55:
-                subs = [subtitles.pop() for _ in range(rng.randint(2, 3))]
-            chunks = [share] if not subs else _split_count(rng, share, len(subs) + 1)
-            for c, count in enumerate(chunks):
-                if c > 0:
-                    out += [self.heading(2, subs[c - 1]), ""]
-                for _ in range(count):
-                    ref = None
-                    float_tex = None
-                    if floats_left and rng.random() < floats_left / max(1, pars_left):
-                        kind = "Figure" if rng.random() < 0.55 else "Table"
-                        float_tex = self.a_float(kind)
-                        ref = f"{'fig' if kind == 'Figure' else 'tab'}:{self.captions[-1]['number']}"
-                        floats_left -= 1
-                    # the float's source position is after the paragraph referring to it
-                    par = self.paragraph(self.paragraph_length(), ref)
-                    if float_tex is not None:
-                        self.captions[-1]["anchor"] = len(self.words)
-                    out += [par, ""]
-                    if float_tex is not None:
-                        out += [float_tex, ""]
-                    r = rng.random()
-                    if r < 0.10:
-                        out += [self.a_list(), ""]
-                    elif r < 0.18:
-                        out += [self.display_math(), ""]
-                    pars_left -= 1
+
+        def slot(out: list[str]) -> None:
+            nonlocal floats_left
+            ref = None
+            float_tex = None
+            if floats_left and rng.random() < floats_left / max(1, self.pars_left):
+                kind = "Figure" if rng.random() < 0.55 else "Table"
+                float_tex = self.a_float(kind)
+                ref = f"{'fig' if kind == 'Figure' else 'tab'}:{self.captions[-1]['number']}"
+                floats_left -= 1
+            # the float's source position is after the paragraph referring to it
+            par = self.paragraph(self.paragraph_length(), ref)
+            if float_tex is not None:
+                self.captions[-1]["anchor"] = len(self.words)
+            out += [par, ""]
+            if float_tex is not None:
+                out += [float_tex, ""]
+            r = rng.random()
+            if r < 0.10:
+                out += [self.a_list(), ""]
+            elif r < 0.18:
+                out += [self.display_math(), ""]
+            self.pars_left -= 1
+
+        self.sections_body(out, titles, subtitles, slot)
         bib = ["\\begin{thebibliography}{99}"]
         for k in range(1, self.bib_size + 1):
             names = " and ".join(f"{rng.choice(FIRST)[0]}. {rng.choice(LAST)}"
@@ -499,6 +521,770 @@ def make_paper(seed: int, index: int, sentences: list[str]) -> Paper:
               "target_pages": layout.target_pages}
     return Paper(paper_id, layout, params, tex, writer.words, writer.sections,
                  writer.captions, writer.footnotes)
+
+
+# ----------------------------------------------------------------------------- hard mode
+#
+# ``--hard`` papers carry what makes real papers hard to split (benchmarks/README.md, "Hard
+# mode"): running heads and feet, an arXiv-style margin stamp, TikZ figures full of text,
+# big numeric tables, float-only pages, heavy display math, theorems and proofs, nested
+# lists, run-in paragraph headings, many and long footnotes, a long bibliography and an
+# appendix.  Body words are made exactly as in the default mode.  Everything else a hard
+# paper prints is math, numbers, or words of the invented vocabulary below, none of which
+# (single letters aside) occurs in sentences.txt (tests/test_synth_hard.py checks), so the truth alignment cannot
+# take figure text for body text.  Plots are plain TikZ (\draw, \node), not pgfplots:
+# LaTeXML needs ~20 s for TikZ but ~100 s for pgfplots.
+
+HARD_VERSION = 1
+FIG_XLABELS = ["iterations (k)", "epochs", "VRAM (GB)", "docs/sec", "params (M)",
+               "warmup (k)", "dropout", "TFLOPs", "vocab (k)", "ctx (k)"]
+FIG_YLABELS = ["perplexity", "BLEU", "ROUGE", "AUC", "RMSE", "NLL (nats)", "PSNR (dB)",
+               "SSIM", "WER (%)", "F1 (%)", "Acc (%)", "throughput (QPS)", "EM (%)"]
+FIG_SERIES = ["LSTM", "BiGRU", "ResNet", "XGBoost", "SVM", "kNN", "ViT", "BERT", "GPT",
+              "BERT+CRF", "MLP", "AdamW", "SGD", "cosine", "oracle", "greedy",
+              "ensemble", "dense", "sparse", "distilled", "pretrained", "finetuned"]
+FIG_BLOCKS = ["encoder", "decoder", "tokenizer", "embedding", "softmax", "pooling",
+              "retriever", "reranker", "OCR", "renderer", "classifier", "detector",
+              "segmenter", "normalizer", "dedup", "crawler", "rasterizer", "logits"]
+FIG_CATEGORIES = ["PubLayNet", "DocBank", "arXiv", "PMC", "PubMed", "WikiText", "SQuAD",
+                  "FUNSD", "CORD", "SROIE", "KILT", "MSMARCO", "HotpotQA", "TREC"]
+FIG_PANELS = ["train", "dev", "heldout", "zeroshot", "fewshot", "eval"]
+FIG_COLORS = ["blue", "red", "green!50!black", "orange", "violet", "cyan!60!black"]
+FIG_DASHES = ["", "dashed", "dotted", "dashdotted"]
+HARD_TABLE_COLS = ["Prec.", "Rec.", "F1", "Acc.", "EM", "BLEU", "AUC", "RMSE", "WER",
+                   "Mem.", "GFLOPs", "Params", "QPS", "PSNR", "SSIM", "NLL"]
+PARAGRAPH_TITLES = ["Datasets", "Metrics", "Implementation details", "Hyperparameters",
+                    "Observations", "Training details", "Remarks", "Scope",
+                    "Evaluation", "Overview", "Motivation", "Outlook"]
+APPENDIX_TITLES = ["Proofs", "Additional Experiments", "Hyperparameters",
+                   "Dataset Details", "Further Examples", "Derivations"]
+THEOREMS = {"theorem": "Theorem", "lemma": "Lemma", "proposition": "Proposition",
+            "corollary": "Corollary", "definition": "Definition"}
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+ARXIV_CATS = ["cs.CL", "cs.LG", "cs.DL", "cs.CV", "cs.IR", "stat.ML", "math.OC"]
+HEADER_STYLES = ["title-authors", "page-of", "number-top", "journal", "plain"]
+HEADER_WEIGHTS = [0.3, 0.25, 0.15, 0.15, 0.15]
+# no bare [b]: a float taller than \bottomfraction would hold back every later float
+HARD_SPECS = ["t", "t", "!t", "tb", "htbp", "h", "ht", "tbp", "tb"]
+HARD_WIDE_SPECS = ["t", "!t", "tp", "t"]
+CM = 28.45  # pt per cm
+
+
+def figure_vocabulary() -> set[str]:
+    """Normalized words of two or more letters printed inside hard-mode figures (single
+    letters such as the k of "(k)" are everywhere anyway: math, list labels)."""
+    words: set[str] = set()
+    for group in (FIG_XLABELS, FIG_YLABELS, FIG_SERIES, FIG_BLOCKS, FIG_CATEGORIES,
+                  FIG_PANELS):
+        for item in group:
+            words.update(w for w in normalize_words(item) if not w.isdigit() and len(w) > 1)
+    return words
+
+
+def _fmt(v: float) -> str:
+    """A tick label: at most two decimals, no trailing zeros."""
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def _c(v: float) -> str:
+    """A TikZ coordinate in cm."""
+    return f"{v:.2f}"
+
+
+class _HardWriter(_Writer):
+    """The default writer plus the hard features (notes above)."""
+
+    def __init__(self, rng: random.Random, sentences: list[str], layout: Layout):
+        super().__init__(rng, sentences, layout)
+        self.bib_size = rng.randint(15, 40)
+        self.cite_rate = rng.uniform(0.12, 0.3)
+        self.note_rate = rng.uniform(0.015, 0.045)
+        self.math_rate = rng.uniform(0.12, 0.35)
+        self.theorem_rate = rng.choice([0.0, 0.06, 0.12, 0.2])
+        self.displays: list[dict[str, Any]] = []
+        self.eq_tag = 0
+        self.counts: Counter = Counter()
+        self.pending_notes = 0
+        self.long_note_at = rng.randint(60, 500)
+        self.long_note_done = False
+        self.bib_titles: list[str] = []
+        self.fig_font = r"\scriptsize" if layout.fontsize <= 11 else r"\footnotesize"
+        self.font_pt = {10: 7.0, 11: 8.0, 12: 10.0}[layout.fontsize]  # the figure font
+
+    # -- sizes
+    def linewidth_pt(self, wide: bool) -> float:
+        textwidth = (8.5 - 2 * self.layout.margin_in) * 72.27
+        return textwidth if self.layout.columns == 1 or wide else (textwidth - 10.0) / 2
+
+    def textheight_pt(self) -> float:
+        return (11.0 - 2 * self.layout.margin_in) * 72.27
+
+    # -- sentences with more citations and footnotes
+    def footnote(self, n_sentences: int = 1) -> str:
+        note = " ".join(self.sentence() for _ in range(n_sentences))
+        self.footnotes.append({"mark": len(self.footnotes) + 1, "text": note,
+                               "anchor": len(self.words)})
+        return "\\footnote{" + tex_escape(note) + "}"
+
+    def prose_sentence(self, ref: Optional[str] = None) -> str:
+        rng = self.rng
+        plain = self.sentence()
+        words = plain[:-1].split(" ")
+        tex_words = [tex_escape(w) for w in words]
+        self.words.extend(normalize_words(plain[:-1]))
+        if rng.random() < 0.18 and len(words) > 3:
+            tex_words.insert(rng.randint(1, len(words) - 2), self.inline_math())
+        tex = " ".join(tex_words)
+        if rng.random() < self.cite_rate:
+            keys = sorted(rng.sample(range(1, self.bib_size + 1), rng.choice([1, 1, 2, 3, 4])))
+            tex += "~\\cite{" + ",".join(f"b{k}" for k in keys) + "}"
+        if ref is not None:
+            kind, number = ref.split(":")
+            label = {"fig": "Figure", "tab": "Table"}[kind]
+            self.words.extend(normalize_words(f"see {label} {number}"))
+            tex += f" (see {label}~\\ref{{{ref}}})"
+        tex += "."
+        if not self.long_note_done and len(self.words) >= self.long_note_at:
+            self.long_note_done = True
+            self.counts["long_footnotes"] += 1
+            tex += self.footnote(rng.randint(3, 5))
+        elif self.pending_notes:
+            self.pending_notes -= 1
+            tex += self.footnote()
+        elif rng.random() < self.note_rate:
+            tex += self.footnote()
+        return tex
+
+    def paragraph(self, n: int, ref: Optional[str] = None) -> str:
+        rng = self.rng
+        if n >= 4 and rng.random() < 0.07:  # a cluster: several footnotes close together
+            self.pending_notes = rng.randint(3, 4)
+            self.counts["footnote_clusters"] += 1
+        k = rng.randint(1, n - 1) if n >= 3 and rng.random() < self.math_rate else None
+        parts = []
+        for i in range(n):
+            if i == k:
+                parts.append("\n" + self.display_math() + "\n")
+            parts.append(self.prose_sentence(ref if i == n - 1 else None))
+        self.pending_notes = 0
+        return " ".join(parts)
+
+    # -- display math
+    def big_term(self) -> str:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.15:
+            return r"\frac{" + self.expr(2) + "}{" + self.term() + "}"
+        if r < 0.25:
+            return r"\sum_{i=1}^{n} \sum_{j \ne i} " + self.atom() + " " + self.atom()
+        if r < 0.33:
+            return r"\int_{0}^{\infty} " + self.atom() + r"\, d" + rng.choice(VARS)
+        if r < 0.40:
+            return r"\prod_{k=1}^{K} " + self.atom()
+        if r < 0.47:
+            return r"\left\| " + self.atom() + " - " + self.atom() + r" \right\|_2^2"
+        if r < 0.53:
+            return r"\mathbb{E}_{" + rng.choice(VARS) + r"}\left[" + self.term() + r"\right]"
+        return self.term()
+
+    def big_expr(self, terms: int) -> str:
+        parts = [self.big_term()]
+        for _ in range(terms - 1):
+            parts += [self.rng.choice(["+", "-", r"\cdot"]), self.big_term()]
+        return " ".join(parts)
+
+    def display_math(self) -> str:
+        """A display of one of several kinds; its position (body words before it) is
+        recorded in ``displays``."""
+        rng = self.rng
+        narrow = self.layout.columns == 2
+        n_terms = (1, 2) if narrow else (2, 3)
+        kind = rng.choice(["equation", "equation", "align", "align", "cases", "matrix",
+                           "argmin", "unnumbered", "gather"])
+        if kind == "equation":
+            self.n_eq += 1
+            tex = ("\\begin{equation}\n" + self.atom() + " = " + self.big_expr(rng.randint(*n_terms))
+                   + "\n\\label{eq:" + str(self.n_eq) + "}\n\\end{equation}")
+        elif kind == "align":
+            rows = []
+            for r in range(rng.randint(3, 5)):
+                lhs = self.atom() if r == 0 or rng.random() < 0.5 else ""
+                rows.append(lhs + " &= " + self.big_expr(rng.randint(*n_terms))
+                            + (r" \nonumber" if rng.random() < 0.25 else ""))
+            self.n_eq += len(rows)
+            tex = "\\begin{align}\n" + " \\\\\n".join(rows) + "\n\\end{align}"
+        elif kind == "cases":
+            self.n_eq += 1
+            v = rng.choice(VARS)
+            rows = [self.expr(rng.randint(1, 2)) + r" & \text{if } " + v + " > " + self.atom(),
+                    self.expr(1) + r" & \text{if } " + v + " = 0"]
+            if rng.random() < 0.5:
+                rows.append("0 & \\text{otherwise}")
+            tex = ("\\begin{equation}\n" + rng.choice(["f", "g", "h"]) + "(" + v + ") = "
+                   "\\begin{cases}\n" + " \\\\\n".join(rows) + "\n\\end{cases}\n\\end{equation}")
+        elif kind == "matrix":
+            self.n_eq += 1
+            size = rng.randint(2, 3 if narrow else 4)
+            env = rng.choice(["pmatrix", "bmatrix"])
+            cells = [" & ".join(rng.choice([self.atom(), str(rng.randint(0, 9)), "0", "1"])
+                                for _ in range(size)) for _ in range(size)]
+            vec = " \\\\ ".join(rng.choice(VARS) + "_{" + str(i + 1) + "}" for i in range(size))
+            tex = ("\\begin{equation}\n" + rng.choice(["A", "M", "W", r"\Sigma"]) + " = "
+                   f"\\begin{{{env}}}\n" + " \\\\\n".join(cells) + f"\n\\end{{{env}}}"
+                   + ("" if narrow else f" \\begin{{{env}}} {vec} \\end{{{env}}}")
+                   + "\n\\end{equation}")
+        elif kind == "argmin":
+            self.n_eq += 1
+            th = rng.choice([r"\theta", "w", r"\phi"])
+            tex = ("\\begin{equation}\n\\hat{" + th + "} = \\operatorname*{arg\\,min}_{" + th
+                   + "} \\frac{1}{n} \\sum_{i=1}^{n} \\ell\\left(" + self.atom() + ", " + self.atom()
+                   + "\\right) + \\lambda \\left\\| " + th + " \\right\\|_2^2\n\\end{equation}")
+        elif kind == "unnumbered":
+            tex = "\\[\n" + self.atom() + " = " + self.big_expr(rng.randint(*n_terms)) + "\n\\]"
+        else:
+            rows = [self.atom() + " = " + self.expr(rng.randint(1, 2)) for _ in range(rng.randint(2, 3))]
+            self.n_eq += len(rows)
+            tex = "\\begin{gather}\n" + " \\\\\n".join(rows) + "\n\\end{gather}"
+        # the equation numbers it prints (\label names above follow the older n_eq count)
+        if kind in ("align", "gather"):
+            n = sum(1 for row in tex.split("\\\\\n") if "\\nonumber" not in row)
+        else:
+            n = 0 if kind == "unnumbered" else 1
+        tags = list(range(self.eq_tag + 1, self.eq_tag + 1 + n))
+        self.eq_tag += n
+        self.displays.append({"anchor": len(self.words), "kind": kind, "tags": tags})
+        return tex
+
+    # -- theorems, lists, paragraph headings
+    def theorem_block(self) -> str:
+        rng = self.rng
+        env = rng.choice(list(THEOREMS))
+        self.counts["theorems"] += 1
+        parts = [self.prose_sentence() for _ in range(rng.randint(1, 2))]
+        if rng.random() < 0.5:
+            parts.append("\n" + self.display_math() + "\n")
+        out = f"\\begin{{{env}}}\n" + " ".join(parts) + f"\n\\end{{{env}}}"
+        if env != "definition" and rng.random() < 0.8:
+            n = rng.randint(2, 5)
+            k = rng.randint(1, n - 1) if rng.random() < 0.6 else None
+            proof = []
+            for i in range(n):
+                if i == k:  # written in order, so the display's anchor is right
+                    proof.append("\n" + self.display_math() + "\n")
+                proof.append(self.prose_sentence())
+            out += "\n\\begin{proof}\n" + " ".join(proof) + "\n\\end{proof}"
+            self.counts["proofs"] += 1
+        return out
+
+    def a_list(self, depth: int = 0) -> str:
+        rng = self.rng
+        env = rng.choice(["itemize", "enumerate"])
+        items = []
+        for _ in range(rng.randint(2, 5)):
+            item = "\\item " + " ".join(self.prose_sentence() for _ in range(rng.choice([1, 1, 2])))
+            if depth < 2 and rng.random() < 0.25:
+                item += "\n" + self.a_list(depth + 1)
+                self.counts["nested_lists"] += 1
+            items.append(item)
+        self.counts["lists"] += depth == 0
+        return f"\\begin{{{env}}}\n" + "\n".join(items) + f"\n\\end{{{env}}}"
+
+    def paragraph_heading(self) -> str:
+        title = self.rng.choice(PARAGRAPH_TITLES)
+        self.sections.append({"level": 3, "title": title, "word_index": len(self.words)})
+        self.counts["paragraph_headings"] += 1
+        return f"\\paragraph{{{self.body(title)}.}}"
+
+    # -- TikZ figures: plots, charts and diagrams full of text.  LaTeXML spends 0.2-0.4 s
+    # on every \node, so a row of labels is one node (zero-width boxes at the label
+    # positions), a legend is one node, and marks and ticks are one path each.
+    def text_cm(self, text: str) -> float:
+        """Rough printed width of ``text`` in the figure font."""
+        em = sum(0.72 if c.isupper() else 0.3 if c in " .,:()" else 0.52 for c in text)
+        return em * self.font_pt / CM
+
+    def _ticks(self, n: int, length: float) -> tuple[list[float], list[str]]:
+        rng = self.rng
+        lo = rng.choice([0, 0, 1, 10, 100])
+        step = rng.choice([0.1, 0.2, 0.25, 0.5, 1, 2, 5, 10, 20, 50, 100])
+        labels = [_fmt(lo + k * step) for k in range(n)]
+        pos = [length * (0.05 + 0.9 * k / (n - 1)) for k in range(n)]
+        return pos, labels
+
+    @staticmethod
+    def _label_row(x: float, y: float, positions: list[float], labels: list[str],
+                   anchor: str = "north west") -> str:
+        """One node printing ``labels`` centred at the x ``positions`` (cm), on one line
+        starting at ``x``."""
+        parts, at = [], x
+        for pos, lab in zip(positions, labels):
+            parts.append(f"\\hspace{{{_c(pos - at)}cm}}\\makebox[0pt]{{{lab}}}")
+            at = pos
+        return f"\\node[anchor={anchor},inner xsep=0pt] at ({_c(x)},{_c(y)}) {{{''.join(parts)}}};"
+
+    def _axes(self, w: float, h: float, xlab: Optional[str], ylab: str,
+              texts: list[str], xticks: bool = True) -> list[str]:
+        rng = self.rng
+        out = [f"\\draw[gray!70] (0,0) rectangle ({_c(w)},{_c(h)});"]
+        marks = []
+        if xticks:
+            xs, xl = self._ticks(rng.randint(4, 6), w)
+            marks += [f"({_c(x)},0) -- ({_c(x)},0.08)" for x in xs]
+            out.append(self._label_row(0, -0.05, xs, xl))
+            texts += xl
+        ys, yl = self._ticks(rng.randint(3, 4), h)
+        marks += [f"(0,{_c(y)}) -- (0.08,{_c(y)})" for y in ys]
+        out.append("\\draw " + " ".join(marks) + ";")
+        for y, lab in zip(ys, yl):
+            out.append(f"\\node[left] at (0,{_c(y)}) {{{lab}}};")
+        texts += yl
+        if xlab:
+            out.append(f"\\node[below] at ({_c(w / 2)},-0.38) {{{tex_escape(xlab)}}};")
+            texts.append(xlab)
+        ywidth = max(self.text_cm(s) for s in yl) + 0.2
+        out.append(f"\\node[above,rotate=90] at ({_c(-ywidth)},{_c(h / 2)}) {{{tex_escape(ylab)}}};")
+        texts.append(ylab)
+        return out
+
+    def _legend(self, w: float, h: float, names: list[str], colors: list[str],
+                texts: list[str], marks: bool = False) -> list[str]:
+        sample = "$\\bullet$" if marks else "\\rule[0.5ex]{0.35cm}{0.8pt}"
+        rows = [f"\\textcolor{{{c.split(',')[0]}}}{{{sample}}}~{tex_escape(n)}"
+                for n, c in zip(names, colors)]
+        texts += names
+        joined = "\\\\".join(rows)  # not align=left: LaTeXML prints a stray "pt" for it
+        return [f"\\node[anchor=north east,fill=white,draw=gray!40,inner sep=2pt] "
+                f"at ({_c(w - 0.05)},{_c(h - 0.05)}) {{\\shortstack[l]{{{joined}}}}};"]
+
+    def _styles(self, n: int) -> list[str]:
+        colors = self.rng.sample(FIG_COLORS, n)
+        dashes = FIG_DASHES[:n] if self.rng.random() < 0.5 else [""] * n
+        return [c + ("," + d if d else "") for c, d in zip(colors, dashes)]
+
+    def line_plot(self, w: float, h: float, texts: list[str]) -> list[str]:
+        rng = self.rng
+        out = self._axes(w, h, rng.choice(FIG_XLABELS), rng.choice(FIG_YLABELS), texts)
+        names = rng.sample(FIG_SERIES, rng.randint(1, 4))
+        styles = self._styles(len(names))
+        n = rng.randint(6, 14)
+        for style in styles:
+            y = rng.uniform(0.15, 0.6)
+            pts = []
+            for k in range(n):
+                y = min(0.95, max(0.05, y + rng.uniform(-0.12, 0.15)))
+                pts.append(f"({_c(w * (0.05 + 0.9 * k / (n - 1)))},{_c(h * y * 0.75)})")
+            out.append(f"\\draw[thick,{style}] " + " -- ".join(pts) + ";")
+        return out + self._legend(w, h, names, styles, texts)
+
+    def scatter_plot(self, w: float, h: float, texts: list[str]) -> list[str]:
+        rng = self.rng
+        out = self._axes(w, h, rng.choice(FIG_XLABELS), rng.choice(FIG_YLABELS), texts)
+        names = rng.sample(FIG_SERIES, rng.randint(1, 3))
+        colors = rng.sample(FIG_COLORS, len(names))
+        for color in colors:
+            cx, cy = rng.uniform(0.2, 0.7), rng.uniform(0.15, 0.55)
+            dots = []
+            for _ in range(rng.randint(6, 14)):
+                x = min(0.97, max(0.03, rng.gauss(cx, 0.15)))
+                y = min(0.75, max(0.03, rng.gauss(cy, 0.12)))
+                dots.append(f"({_c(w * x)},{_c(h * y)}) circle (1.3pt)")
+            out.append(f"\\fill[{color}] " + " ".join(dots) + ";")
+        if rng.random() < 0.5:
+            out.append(f"\\draw[gray,dashed] (0,0) -- ({_c(w)},{_c(h * 0.8)});")
+        return out + self._legend(w, h, names, colors, texts, marks=True)
+
+    def bar_chart(self, w: float, h: float, texts: list[str]) -> list[str]:
+        rng = self.rng
+        cats = rng.sample(FIG_CATEGORIES, rng.randint(2, 5))
+        names = rng.sample(FIG_SERIES, rng.randint(1, 3))
+        while len(cats) > 2 and max(self.text_cm(c) for c in cats) + 0.3 > w / len(cats):
+            cats.pop()
+        out = self._axes(w, h, None, rng.choice(FIG_YLABELS), texts, xticks=False)
+        colors = [c + "!70" for c in rng.sample(FIG_COLORS, len(names))]
+        group = w / len(cats)
+        bw = group * 0.8 / (len(names) + 0.5)
+        values = rng.random() < 0.4 and bw > self.text_cm("00.0") + 0.05
+        centres = []
+        for g in range(len(cats)):
+            xs, vs = [], []
+            for s, color in enumerate(colors):
+                x = g * group + group * 0.1 + bw * (s + 0.25)
+                v = rng.uniform(0.2, 0.7)
+                out.append(f"\\fill[{color}] ({_c(x)},0) rectangle ({_c(x + bw * 0.9)},{_c(h * v)});")
+                xs.append(x + bw * 0.45)
+                vs.append(v)
+            if values:  # the values above one group's bars (one node per bar)
+                for x, v in zip(xs, vs):
+                    val = f"{100 * v:.1f}"
+                    out.append(f"\\node[above] at ({_c(x)},{_c(h * v)}) {{{val}}};")
+                    texts.append(val)
+            centres.append(g * group + group / 2)
+        out.append(self._label_row(0, -0.05, centres, [tex_escape(c) for c in cats]))
+        texts += cats
+        if len(names) > 1:
+            out += self._legend(w, h, names, colors, texts, marks=True)
+        return out
+
+    def heatmap(self, w: float, h: float, texts: list[str]) -> list[str]:
+        rng = self.rng
+        k = rng.randint(3, 5)
+        names = rng.sample(FIG_CATEGORIES, k)
+        cell = min(w / k, h / (k + 0.6), 1.3)
+        cell = max(cell, self.text_cm("0.00") + 0.15)
+        label_w = max(self.text_cm(s) for s in names) + 0.15
+        out = []
+        for j, name in enumerate(names):
+            y = (k - 1 - j) * cell
+            vals = []
+            for i in range(k):
+                v = rng.uniform(0.05, 1.0) if i != j else rng.uniform(0.8, 1.0)
+                out.append(f"\\fill[blue!{int(v * 55)}] ({_c(i * cell)},{_c(y)}) rectangle ++({_c(cell)},{_c(cell)});")
+                vals.append(f"{v:.2f}")
+            # the row: its name right-aligned left of the cells, then the values
+            out.append(self._label_row(-label_w, y + cell / 2, [-label_w / 2] + [(i + 0.5) * cell for i in range(k)],
+                                       [f"\\makebox[{_c(label_w - 0.1)}cm][r]{{{tex_escape(name)}}}"] + vals,
+                                       anchor="west"))
+            texts += [name] + vals
+        return out
+
+    def diagram(self, w: float, h: float, texts: list[str]) -> list[str]:
+        rng = self.rng
+        blocks = rng.sample(FIG_BLOCKS, rng.randint(3, 6))
+        bw = max(self.text_cm(b) for b in blocks) + 0.35
+        per_row = max(2, min(len(blocks), int((w + 0.5) / (bw + 0.5))))
+        out = []
+        for i, name in enumerate(blocks):
+            r, c = divmod(i, per_row)
+            if r % 2:
+                c = per_row - 1 - c  # snake back on odd rows
+            x, y = bw / 2 + c * (bw + 0.5), -r * 1.1
+            fill = rng.choice(["blue!10", "orange!15", "green!10", "gray!10"])
+            out.append(f"\\node[draw,rounded corners,fill={fill},minimum width={_c(bw)}cm,"
+                       f"minimum height=0.6cm] (b{i}) at ({_c(x)},{_c(y)}) {{{tex_escape(name)}}};")
+            texts.append(name)
+        out.append("\\draw[->,thick] " + " ".join(f"(b{i - 1}) -- (b{i})" for i in range(1, len(blocks))) + ";")
+        if len(blocks) >= 4 and rng.random() < 0.5:
+            out.append(f"\\draw[->,dashed] (b0) to[bend left=25] (b{len(blocks) - 1});")
+        return out
+
+    def tikz_panel(self, kind: str, w: float, h: float, texts: list[str],
+                   title: Optional[str] = None) -> str:
+        body = {"line": self.line_plot, "scatter": self.scatter_plot, "bar": self.bar_chart,
+                "heatmap": self.heatmap, "diagram": self.diagram}[kind](w, h, texts)
+        if title:
+            body.append(f"\\node[above] at ({_c(w / 2)},{_c(h)}) {{\\textbf{{{tex_escape(title)}}}}};")
+            texts.append(title)
+        return (f"\\begin{{tikzpicture}}[font={self.fig_font}]\n" + "\n".join(body)
+                + "\n\\end{tikzpicture}")
+
+    def figure_body(self, wide: bool, full_page: bool) -> tuple[str, list[str]]:
+        """TikZ code of a figure and the texts it prints."""
+        rng = self.rng
+        lw = self.linewidth_pt(wide) / CM
+        texts: list[str] = []
+        kinds = ["line", "line", "scatter", "bar", "bar", "heatmap", "diagram"]
+        if full_page:
+            cols = 1 if lw < 10 else 2
+            rows = 2 if cols > 1 else rng.randint(2, 3)
+            target = rng.uniform(0.6, 0.72) * self.textheight_pt() / CM
+            h = max(2.5, target / rows - 1.3)
+            w = min(lw / cols - 1.7, 1.6 * h + 2)
+            lines = []
+            for r in range(rows):
+                panels = [self.tikz_panel(rng.choice(kinds[:5]), w, h, texts,
+                                          rng.choice(FIG_PANELS)) for _ in range(cols)]
+                lines.append("\\hfill\n".join(panels))
+            return "\\centering\n" + "\n\n\\medskip\n".join(lines), texts
+        side = lw > 12 and rng.random() < 0.3
+        kind = rng.choice(kinds)
+        if kind == "diagram":
+            w = lw * rng.uniform(0.6, 0.95)
+            return "\\centering\n" + self.tikz_panel(kind, w, 0, texts), texts
+        if side:
+            w = lw / 2 - 1.9
+            h = min(w * rng.uniform(0.55, 0.8), 0.25 * self.textheight_pt() / CM)
+            panels = [self.tikz_panel(rng.choice(kinds[:4]), w, h, texts, t)
+                      for t in rng.sample(FIG_PANELS, 2)]
+            return "\\centering\n" + "\\hfill\n".join(panels), texts
+        w = lw * rng.uniform(0.55, 0.9) - 1.3
+        h = min(w * rng.uniform(0.45, 0.75), 0.3 * self.textheight_pt() / CM)
+        return "\\centering\n" + self.tikz_panel(kind, w, h, texts), texts
+
+    # -- tables with many numbers
+    def table_body(self, wide: bool, tall: bool) -> str:
+        rng = self.rng
+        lw = self.linewidth_pt(wide)
+        size = rng.choice([r"\small", r"\footnotesize"]) if not tall else r"\footnotesize"
+        font = self.layout.fontsize * (0.9 if size == r"\small" else 0.8)
+        pm = not tall and rng.random() < 0.3
+        cell_chars = 10 if pm else 5
+        if tall:
+            rows = [f"{rng.choice(FIG_CATEGORIES)}-{k:02d}" for k in range(1, 60)]
+            n_rows = int(rng.uniform(0.6, 0.78) * self.textheight_pt() / (1.22 * font)) - 4
+            rows = rows[:max(15, min(50, n_rows))]
+        else:
+            rows = rng.sample(TABLE_ROWS + FIG_SERIES, rng.randint(4, 12))
+        label_chars = max(len(r) for r in rows)
+        col_pt = lambda chars: chars * 0.55 * font + 12  # noqa: E731
+        max_cols = int((0.95 * lw - col_pt(label_chars)) / col_pt(cell_chars))
+        n_cols = max(2, min(rng.randint(3, 8), max_cols, len(HARD_TABLE_COLS)))
+        cols = rng.sample(HARD_TABLE_COLS, n_cols)
+        booktabs = rng.random() < 0.6
+        top, mid, bottom = ((r"\toprule", r"\midrule", r"\bottomrule") if booktabs
+                            else (r"\hline", r"\hline", r"\hline"))
+        values = [[rng.uniform(0, 100) for _ in cols] for _ in rows]
+        best = [max(range(len(rows)), key=lambda i: values[i][j]) for j in range(len(cols))]
+        lines = [" & ".join(["Method" if not tall else "Split"] + [tex_escape(c) for c in cols])
+                 + r" \\ " + mid]
+        for i, r in enumerate(rows):
+            cells = []
+            for j, v in enumerate(values[i]):
+                cell = f"{v:.1f}" + (f" $\\pm$ {rng.uniform(0.1, 3):.1f}" if pm else "")
+                cells.append(f"\\textbf{{{cell}}}" if best[j] == i and not tall else cell)
+            lines.append(" & ".join([tex_escape(r)] + cells) + r" \\")
+            if not tall and rng.random() < 0.1 and i < len(rows) - 1:
+                lines.append(mid)
+        return (f"{size}\n\\begin{{tabular}}{{l{'r' * len(cols)}}}\n{top}\n"
+                + "\n".join(lines) + f"\n{bottom}\n\\end{{tabular}}")
+
+    def a_float(self, kind: str, full_page: bool = False) -> str:
+        rng = self.rng
+        wide = self.layout.columns == 2 and rng.random() < (0.5 if full_page else 0.3)
+        if full_page:
+            spec = "p"
+        else:
+            spec = rng.choice(HARD_WIDE_SPECS if wide else HARD_SPECS)
+        text = self.caption_text()
+        env = ("figure" if kind == "Figure" else "table") + ("*" if wide else "")
+        figure_text: list[str] = []
+        if kind == "Figure":
+            self.n_fig += 1
+            number, label = self.n_fig, f"fig:{self.n_fig}"
+            body, figure_text = self.figure_body(wide, full_page)
+            inner = f"{body}\n\\caption{{{tex_escape(text)}}}\n\\label{{{label}}}"
+        else:
+            self.n_tab += 1
+            number, label = self.n_tab, f"tab:{self.n_tab}"
+            inner = (f"\\centering\n\\caption{{{tex_escape(text)}}}\n\\label{{{label}}}\n"
+                     + self.table_body(wide, full_page))
+        self.counts["float_page_floats"] += full_page
+        self.captions.append({"kind": kind, "number": number, "text": text,
+                              "placement": spec, "wide": wide, "anchor": len(self.words),
+                              "figure_text": figure_text})
+        return f"\\begin{{{env}}}[{spec}]\n{inner}\n\\end{{{env}}}"
+
+    # -- running heads, stamp, preamble
+    def furniture(self, title: str, authors: list[tuple[str, str]]) -> tuple[list[str], dict]:
+        """Preamble lines for the page style, and the texts it prints: ``{"first": [...],
+        "other": [...]}`` with ``{page}`` / ``{pages}`` placeholders."""
+        rng = self.rng
+        style = rng.choices(HEADER_STYLES, HEADER_WEIGHTS)[0]
+        words = title.split()
+        short = title if rng.random() < 0.5 or len(words) < 4 else " ".join(words[:2])
+        surnames = [last for _first, last in authors]
+        if len(authors) == 1:
+            who = f"{authors[0][0][0]}. {surnames[0]}"
+        elif len(authors) == 2:
+            who = f"{authors[0][0][0]}. {surnames[0]} and {authors[1][0][0]}. {surnames[1]}"
+        else:
+            who = f"{surnames[0]} et al."
+        journal = f"{rng.choice(VENUES)}, Vol. {rng.randint(3, 40)}, {rng.randint(2015, 2024)}"
+        stamp = None
+        if rng.random() < 0.4:
+            yy, mm = rng.randint(19, 24), rng.randint(1, 12)
+            month = MONTHS[mm - 1 if mm < 5 else mm - 2] if mm != 5 else "Jun"
+            stamp = (f"arXiv:{yy}{mm:02d}.{rng.randint(1000, 19999):05d}v{rng.randint(1, 4)} "
+                     f"[{rng.choice(ARXIV_CATS)}] {rng.randint(1, 28)} {month} 20{yy}")
+        lines = ["\\usepackage{fancyhdr}"] + (["\\usepackage{lastpage}"] if style == "page-of" else [])
+        foot = "\\thepage"
+        if style == "plain":
+            lines.append("\\pagestyle{plain}")
+            other = first = ["{page}"]
+        else:
+            lines += ["\\pagestyle{fancy}", "\\fancyhf{}"]
+            if style == "title-authors":
+                lines += [f"\\fancyhead[L]{{\\small\\itshape {short}}}",
+                          f"\\fancyhead[R]{{\\small {who}}}", "\\fancyfoot[C]{\\thepage}"]
+                other, first = [short, who, "{page}"], ["{page}"]
+            elif style == "page-of":
+                foot = "Page \\thepage\\ of \\pageref{LastPage}"
+                lines += [f"\\fancyhead[C]{{\\small {short}}}", f"\\fancyfoot[C]{{{foot}}}"]
+                other, first = [short, "Page {page} of {pages}"], ["Page {page} of {pages}"]
+            elif style == "number-top":
+                lines += [f"\\fancyhead[L]{{\\small {who}}}", "\\fancyhead[R]{\\small\\thepage}"]
+                other, first = [who, "{page}"], ["{page}"]
+            else:  # journal
+                lines += [f"\\fancyhead[L]{{\\footnotesize\\itshape {journal}}}",
+                          "\\fancyhead[R]{\\footnotesize\\thepage}",
+                          f"\\fancyfoot[C]{{\\footnotesize {short}}}"]
+                other, first = [journal, "{page}", short], ["{page}"]
+            # page 1 (\maketitle's plain style): only the page number
+            lines.append("\\fancypagestyle{plain}{\\fancyhf{}\\renewcommand{\\headrulewidth}{0pt}"
+                         f"\\fancyfoot[C]{{{foot}}}}}")
+        if stamp:  # drawn in the left margin of page 1 by a page style set after \maketitle
+            m = self.layout.margin_in * 72.27
+            x, y = -m / 2 + 6, -(11.0 * 72.27) / 2 + m - 40
+            lines.append("\\fancypagestyle{stamped}{\\fancyhf{}\\renewcommand{\\headrulewidth}{0pt}"
+                         f"\\fancyfoot[C]{{{foot}}}"
+                         f"\\fancyhead[L]{{\\begin{{picture}}(0,0)\\put({x:.0f},{y:.0f})"
+                         f"{{\\rotatebox{{90}}{{\\sffamily\\Large\\textcolor{{gray}}{{{stamp}}}}}}}"
+                         "\\end{picture}}}")
+            first = first + [stamp]
+        info = {"header_style": style, "stamp": stamp, "first": first, "other": other}
+        return lines, info
+
+    # -- the whole paper
+    def document(self) -> str:
+        rng, lay = self.rng, self.layout
+        # floats, math, theorems, lists, the appendix and a long bibliography fill about
+        # as much room as the paragraphs
+        budget = lay.target_pages * lay.words_per_page() * 0.25
+        n_floats = max(2, round(lay.target_pages * rng.uniform(0.5, 1.0)))
+        n_float_pages = rng.choice([0, 1, 1, 2]) if lay.target_pages >= 5 else rng.choice([0, 1])
+        avg_par = 6.4 * 19
+        n_pars = max(6, int(budget / avg_par))
+        n_sections = max(3, min(len(SECTIONS), lay.target_pages // 2 + rng.randint(2, 4)))
+        titles = ["Introduction"] + sorted(rng.sample(SECTIONS[1:-1], n_sections - 2),
+                                           key=SECTIONS.index) + ["Conclusion"]
+        subtitles = rng.sample(SUBSECTIONS, len(SUBSECTIONS))
+        n_app = rng.choice([1, 1, 2])
+        app_titles = rng.sample(APPENDIX_TITLES, n_app)
+        app_pars = [rng.randint(2, 5) for _ in range(n_app)]
+        appendix_after_bib = rng.random() < 0.6
+        appendix_clearpage = rng.random() < 0.5
+
+        title = f"{rng.choice(TITLE_ADJ)} {rng.choice(TITLE_NOUN)} for {rng.choice(TITLE_OBJ)}"
+        authors = [(rng.choice(FIRST), rng.choice(LAST)) for _ in range(rng.randint(1, 4))]
+        author_tex = [f"{f} {last}\\\\{rng.choice(PLACES)}" for f, last in authors]
+        style_lines, self.page_style = self.furniture(title, authors)
+        opts = [f"{lay.fontsize}pt", "letterpaper"] + (["twocolumn"] if lay.columns == 2 else [])
+        out = [f"\\documentclass[{','.join(opts)}]{{article}}",
+               f"\\usepackage[margin={lay.margin_in}in,headheight=15pt]{{geometry}}",
+               "\\usepackage{amsmath,amssymb,amsthm}",
+               "\\usepackage{graphicx,booktabs}",
+               "\\usepackage{tikz}",
+               *style_lines,
+               "% no hyphenated word broken across pages, no footnote split across pages",
+               "\\brokenpenalty=10000",
+               "\\interfootnotelinepenalty=10000",
+               "\\newtheorem{theorem}{Theorem}",
+               "\\newtheorem{lemma}[theorem]{Lemma}",
+               "\\newtheorem{proposition}[theorem]{Proposition}",
+               "\\newtheorem{corollary}[theorem]{Corollary}",
+               "\\theoremstyle{definition}",
+               "\\newtheorem{definition}{Definition}",
+               f"\\title{{{title}}}",
+               "\\author{" + " \\and ".join(author_tex) + "}",
+               "\\date{}",
+               "\\begin{document}",
+               "\\maketitle",
+               *(["\\thispagestyle{stamped}"] if self.page_style["stamp"] else []),
+               "\\begin{abstract}",
+               " ".join(self.prose_sentence() for _ in range(rng.randint(4, 7))),
+               "\\end{abstract}", ""]
+        self.pars_left = n_pars
+        floats_left = n_floats
+        big_at = set(rng.sample(range(2, n_pars - 1), n_float_pages))
+        par_no = 0
+
+        def slot(out: list[str]) -> None:
+            """One paragraph slot: maybe a paragraph heading, the paragraph, and what may
+            follow it (a float, a list, a display, a theorem)."""
+            nonlocal floats_left, par_no
+            ref = float_tex = None
+            if par_no in big_at:
+                kind = "Figure" if rng.random() < 0.6 else "Table"
+                float_tex = self.a_float(kind, full_page=True)
+            elif floats_left and rng.random() < floats_left / max(1, self.pars_left):
+                kind = "Figure" if rng.random() < 0.6 else "Table"
+                float_tex = self.a_float(kind)
+                floats_left -= 1
+            if float_tex is not None:
+                c = self.captions[-1]
+                ref = f"{'fig' if c['kind'] == 'Figure' else 'tab'}:{c['number']}"
+            if rng.random() < 0.12:
+                out.append(self.paragraph_heading())
+            par = self.paragraph(self.paragraph_length(), ref)
+            if float_tex is not None:
+                self.captions[-1]["anchor"] = len(self.words)
+            out += [par, ""]
+            if float_tex is not None:
+                out += [float_tex, ""]
+            r = rng.random()
+            if r < 0.10:
+                out += [self.a_list(), ""]
+            elif r < 0.10 + self.math_rate * 0.6:
+                out += [self.display_math(), ""]
+            elif r < 0.10 + self.math_rate * 0.6 + self.theorem_rate:
+                out += [self.theorem_block(), ""]
+            self.pars_left -= 1
+            par_no += 1
+
+        self.sections_body(out, titles, subtitles, slot)
+
+        appendix = ["\\clearpage" if appendix_clearpage else "", "\\appendix", ""]
+        for t, n in zip(app_titles, app_pars):
+            appendix += [self.heading(1, t), ""]
+            for k in range(n):
+                if rng.random() < 0.25:
+                    appendix += [self.theorem_block(), ""]
+                slot(appendix)
+        bib = ["\\begin{thebibliography}{99}"]
+        for k in range(1, self.bib_size + 1):
+            names = [f"{rng.choice(FIRST)[0]}. {rng.choice(LAST)}" for _ in range(rng.randint(1, 5))]
+            names = names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", and " + names[-1]
+            btitle = " ".join(self.sentence()[:-1].split()[: rng.randint(5, 12)]).rstrip(",;:")
+            r = rng.random()
+            if r < 0.45:
+                where = (f"In \\emph{{{rng.choice(VENUES)}}}, pages {rng.randint(1, 400)}--"
+                         f"{rng.randint(401, 900)}, {rng.randint(1995, 2023)}.")
+            elif r < 0.8:
+                where = (f"\\emph{{{rng.choice(VENUES)}}}, {rng.randint(1, 60)}({rng.randint(1, 12)}):"
+                         f"{rng.randint(1, 300)}--{rng.randint(301, 600)}, {rng.randint(1995, 2023)}.")
+            else:
+                yy, mm = rng.randint(15, 23), rng.randint(1, 12)
+                where = f"arXiv preprint arXiv:{yy}{mm:02d}.{rng.randint(1000, 19999):05d}, 20{yy}."
+            bib.append(f"\\bibitem{{b{k}}} {names}. {tex_escape(btitle)}.\n\\newblock {where}")
+            self.bib_titles.append(btitle)
+        bib.append("\\end{thebibliography}")
+        self.counts["bib_entries"] = self.bib_size
+        self.appendix_position = "after_bib" if appendix_after_bib else "before_bib"
+        if appendix_after_bib:
+            out += bib + [""] + appendix
+        else:
+            out += appendix + bib + [""]
+        out += ["", "\\end{document}", ""]
+        return "\n".join(out)
+
+
+def parse_paper_id(paper_id: str) -> tuple[int, int]:
+    """``synth1-002`` or ``hard2-013`` -> (seed, attempt index)."""
+    m = re.fullmatch(r"(?:synth|hard)(\d+)-(\d+)", paper_id)
+    if m is None:
+        raise ValueError(f"not a synthetic paper id: {paper_id}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def make_hard_paper(seed: int, index: int, sentences: list[str]) -> Paper:
+    """Attempt ``index`` of the hard profile (deterministic in seed, index, sentences)."""
+    rng = random.Random(f"nougat-align-synth-hard:{seed}:{index}")
+    layout = Layout(columns=rng.choice([1, 2]), fontsize=rng.choice([10, 11, 12]),
+                    margin_in=rng.choice([0.7, 0.8, 1.0, 1.0, 1.2, 1.5]),
+                    target_pages=rng.randint(4, 13))
+    writer = _HardWriter(rng, sentences, layout)
+    tex = writer.document()
+    params = {"version": HARD_VERSION, "profile": "hard", "seed": seed, "index": index,
+              "columns": layout.columns, "fontsize": layout.fontsize,
+              "margin_in": layout.margin_in, "paper": "letter",
+              "target_pages": layout.target_pages,
+              "header_style": writer.page_style["header_style"],
+              "stamp": writer.page_style["stamp"] is not None,
+              "appendix": writer.appendix_position}
+    paper = Paper(f"hard{seed}-{index:03d}", layout, params, tex, writer.words,
+                  writer.sections, writer.captions, writer.footnotes)
+    paper.hard = {"displays": writer.displays, "page_style": writer.page_style,
+                  "counts": dict(writer.counts), "bib_titles": writer.bib_titles}
+    return paper
 
 
 # ----------------------------------------------------------------------------- build
@@ -647,6 +1433,123 @@ def check_html(html: str, words: list[str]) -> float:
     return share
 
 
+def page_furniture(page_style: dict, n_pages: int) -> list[list[str]]:
+    """The running heads, feet and margin stamp printed on each page (hard mode)."""
+    out = []
+    for p in range(1, n_pages + 1):
+        items = page_style["first"] if p == 1 else page_style["other"]
+        out.append([t.replace("{page}", str(p)).replace("{pages}", str(n_pages)) for t in items])
+    return out
+
+
+def remove_run(page: list[str], run: list[str]) -> tuple[list[str], bool]:
+    """``page`` without the first exact occurrence of ``run``, and whether there was one."""
+    n = len(run)
+    for i in range(len(page) - n + 1):
+        if page[i:i + n] == run:
+            return page[:i] + page[i + n:], True
+    return page, False
+
+
+def best_page(text: str, page_words: list[list[str]]) -> Optional[int]:
+    """The 1-based page holding most of ``text``'s word trigrams (at least half), or None."""
+    target = normalize_words(text)
+    grams = {tuple(target[i:i + 3]) for i in range(len(target) - 2)}
+    if not grams:
+        return None
+    scores = [len(grams & {tuple(pw[i:i + 3]) for i in range(len(pw) - 2)}) / len(grams)
+              for pw in page_words]
+    best = max(range(len(scores)), key=scores.__getitem__)
+    return best + 1 if scores[best] >= 0.5 else None
+
+
+def pymupdf_page_lines(pdf: Path) -> list[list[str]]:
+    import pymupdf
+
+    with pymupdf.open(pdf) as doc:
+        return [[line.strip() for line in page.get_text("text").splitlines()] for page in doc]
+
+
+def display_pages(displays: list[dict], starts: list[int], n_words: int,
+                  lines: list[list[str]]) -> list[Optional[int]]:
+    """The page of each display: the page of the body words around it when they share
+    one; else (a display at a page break) the one page among the candidates printing all
+    its equation numbers as a line ``(k)``; None when that does not decide it."""
+    n_pages = len(starts)
+
+    def page_of(i: int) -> int:
+        return max(p for p in range(1, n_pages + 1) if starts[p - 1] <= i)
+
+    tags_on = [{int(m.group(1)) for line in page if (m := re.fullmatch(r"\((\d+)\)", line))}
+               for page in lines]
+    out: list[Optional[int]] = []
+    for d in displays:
+        a = d["anchor"]
+        lo = page_of(a - 1) if a > 0 else 1
+        hi = page_of(a) if a < n_words else n_pages
+        if lo == hi:
+            out.append(lo)
+            continue
+        hits = [p for p in range(lo, hi + 1) if d["tags"] and set(d["tags"]) <= tags_on[p - 1]]
+        out.append(hits[0] if len(hits) == 1 else None)
+    return out
+
+
+def hard_truth(paper: Paper, pages: list[list[str]], starts: list[int],
+               captions: list[dict], footnotes: list[dict],
+               lines: list[list[str]]) -> dict[str, Any]:
+    """What a hard paper's truth.json adds: per-caption ``float_page`` and
+    ``figure_text``, the page ``furniture``, ``displays`` and a ``features`` summary.
+    Raises :class:`Discard` when a figure's text is not printed on its page."""
+    hard = paper.hard
+    n_pages, n_words = len(pages), len(paper.words)
+    bounds = list(starts) + [n_words]
+    body = [bounds[p] - bounds[p - 1] for p in range(1, n_pages + 1)]
+    bib_pages = sorted({p for t in hard["bib_titles"] if (p := best_page(t, pages))})
+    caps = []
+    for c in captions:
+        vocab = {w for t in c["figure_text"] for w in normalize_words(t) if not w.isdigit()}
+        if vocab and len(vocab & set(pages[c["page"] - 1])) < 0.5 * len(vocab):
+            raise Discard(f"the text of {c['kind']} {c['number']} is not on its page")
+        d = {k: c[k] for k in ("kind", "number", "page", "placement", "wide", "anchor", "text")}
+        d["float_page"] = body[c["page"] - 1] == 0 and c["page"] not in bib_pages
+        if c["kind"] == "Figure":
+            d["figure_text"] = c["figure_text"]
+        caps.append(d)
+    tops = [bounds[p - 1] for p in range(2, n_pages + 1) if body[p - 1] > 0]
+    page_of_start = {bounds[p - 1]: p for p in range(2, n_pages + 1) if body[p - 1] > 0}
+    notes = Counter(f["page"] for f in footnotes)
+    counts = hard["counts"]
+    features = {
+        "header_style": hard["page_style"]["header_style"],
+        "running_header": hard["page_style"]["header_style"] != "plain",
+        "stamp": hard["page_style"]["stamp"] is not None,
+        "float_only_pages": sorted({c["page"] for c in caps if c["float_page"]}),
+        "figures_with_text": sum(1 for c in caps if c.get("figure_text")),
+        "top_floats": sum(1 for c in caps if c["placement"] in ("t", "!t")),
+        "wide_floats": sum(1 for c in caps if c["wide"]),
+        "sections_at_page_top": sorted({page_of_start[s["word_index"]] for s in paper.sections
+                                        if s["level"] <= 2 and s["word_index"] in tops}),
+        "displays_at_page_break": sorted({page_of_start[d["anchor"]] for d in hard["displays"]
+                                          if d["anchor"] in tops}),
+        "displays": len(hard["displays"]),
+        "max_footnotes_per_page": max(notes.values(), default=0),
+        "long_footnotes": counts.get("long_footnotes", 0),
+        "theorems": counts.get("theorems", 0),
+        "proofs": counts.get("proofs", 0),
+        "lists": counts.get("lists", 0),
+        "nested_lists": counts.get("nested_lists", 0),
+        "paragraph_headings": counts.get("paragraph_headings", 0),
+        "bib_entries": counts.get("bib_entries", 0),
+        "bib_pages": bib_pages,
+        "appendix": paper.params["appendix"],
+    }
+    displays = [dict(d, page=p) for d, p in
+                zip(hard["displays"], display_pages(hard["displays"], starts, n_words, lines))]
+    return {"captions": caps, "furniture": page_furniture(hard["page_style"], n_pages),
+            "displays": displays, "features": features}
+
+
 def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages: int) -> dict:
     pdf = work / "paper.pdf"
     pages = pymupdf_page_words(pdf)
@@ -658,9 +1561,21 @@ def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages:
     placed = [(text, locate_text(text, pages), item) for text, item in texts]
     captions = [dict(c, page=page) for _t, page, c in placed[:len(paper.captions)]]
     footnotes = [dict(f, page=page) for _t, page, f in placed[len(paper.captions):]]
+    # hard mode: running heads and feet (of two words or more) are taken out too
+    furniture = None
+    if paper.hard is not None:
+        furniture = [[normalize_words(t) for t in items if len(normalize_words(t)) >= 2]
+                     for items in page_furniture(paper.hard["page_style"], len(pages))]
+        for p, runs in enumerate(furniture, start=1):
+            for run in runs:
+                if not remove_run(pages[p - 1], run)[1]:
+                    raise Discard(f"running head/foot '{' '.join(run)}' not on page {p}")
 
     def body_only(page_words: list[list[str]]) -> list[list[str]]:
         page_words = [list(pw) for pw in page_words]
+        for k, runs in enumerate(furniture or []):
+            for run in runs:
+                page_words[k] = remove_run(page_words[k], run)[0]
         for text, page, _item in placed:
             page_words[page - 1] = remove_text(page_words[page - 1], text)
         return page_words
@@ -677,7 +1592,7 @@ def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages:
     if html:
         checks["html_matched"] = check_html((work / "paper.html").read_text(encoding="utf-8"),
                                             paper.words)
-    return {
+    truth = {
         "paper_id": paper.paper_id,
         "num_pages": len(pages),
         "num_words": len(paper.words),
@@ -690,6 +1605,13 @@ def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages:
         "checks": {k: (round(v, 4) if isinstance(v, float) else v) for k, v in checks.items()},
         "words": paper.words,
     }
+    if paper.hard is not None:
+        extra = hard_truth(paper, pages, starts, captions, footnotes, pymupdf_page_lines(pdf))
+        words = truth.pop("words")
+        truth["captions"] = extra.pop("captions")
+        truth.update(extra)
+        truth["words"] = words
+    return truth
 
 
 def dump_truth(truth: dict) -> str:
@@ -707,7 +1629,8 @@ def dump_truth(truth: dict) -> str:
 
 def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool = True,
              min_pages: int = 4, max_pages: int = 15, max_attempts: Optional[int] = None,
-             force: bool = False, keep_failed: bool = False, log=print) -> dict:
+             force: bool = False, keep_failed: bool = False, hard: bool = False,
+             log=print) -> dict:
     """Write ``n`` accepted papers to ``out``; returns (and writes) the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     max_attempts = max_attempts if max_attempts is not None else 3 * n + 5
@@ -719,7 +1642,7 @@ def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool =
     pool_hash = hashlib.sha256("\n".join(sentences).encode()).hexdigest()[:16]
     index = 0
     while len(accepted) < n and index < max_attempts:
-        paper = make_paper(seed, index, sentences)
+        paper = (make_hard_paper if hard else make_paper)(seed, index, sentences)
         index += 1
         tex_hash = hashlib.sha256(paper.tex.encode()).hexdigest()[:16]
         folder = out / paper.paper_id
@@ -763,7 +1686,8 @@ def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool =
         log(f"{paper.paper_id}: {truth['num_pages']} pages, {truth['num_words']} words, "
             f"{len(truth['captions'])} floats, {len(truth['footnotes'])} footnotes "
             f"({time.time() - t0:.0f} s)")
-    manifest = {"generator_version": GENERATOR_VERSION, "seed": seed, "n": n,
+    manifest = {"generator_version": HARD_VERSION if hard else GENERATOR_VERSION,
+                **({"profile": "hard"} if hard else {}), "seed": seed, "n": n,
                 "sentences_sha256": pool_hash, "html": html,
                 "min_pages": min_pages, "max_pages": max_pages, "attempts": index,
                 "accepted": accepted, "discarded": discarded}
@@ -783,6 +1707,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help=f"sentence file (default {DEFAULT_SENTENCES.relative_to(ROOT)})")
     ap.add_argument("--build-sentences", action="store_true",
                     help="rebuild the sentence file from texts on this machine and exit")
+    ap.add_argument("--hard", action="store_true",
+                    help="hard papers: running heads, TikZ figures, float pages, heavy math, ...")
     ap.add_argument("--no-html", action="store_true", help="skip latexmlc (no paper.html)")
     ap.add_argument("--min-pages", type=int, default=4)
     ap.add_argument("--max-pages", type=int, default=15)
@@ -807,7 +1733,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     manifest = generate(args.out, args.n, args.seed, sentences, html=not args.no_html,
                         min_pages=args.min_pages, max_pages=args.max_pages,
                         max_attempts=args.max_attempts, force=args.force,
-                        keep_failed=args.keep_failed)
+                        keep_failed=args.keep_failed, hard=args.hard)
     print(f"{len(manifest['accepted'])} papers kept, {len(manifest['discarded'])} discarded "
           f"-> {args.out}")
     return 0 if len(manifest["accepted"]) >= args.n else 1
