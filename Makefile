@@ -32,8 +32,8 @@ demo: setup
 fixtures: setup tools
 	$(BIN)/python fixtures/build.py
 
-bench: setup tools
-	$(BIN)/python benchmarks/run.py
+bench: setup tools   # side by side with Nougat when its reference venv exists (see benchmarks/run.py)
+	$(BIN)/python benchmarks/run.py $$([ -x $${ANCHOR_VENV:-/tmp/na-anchor-venv}/bin/python ] && echo --nougat)
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

@@ -125,7 +125,10 @@ def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
     """``align`` on an open PyMuPDF document.  MuPDF reads each page's text once; the float
     detector and the line extraction share it."""
     clock = _Clock()
-    detect = isinstance(figures, str) and figures == "detect"
+    # the detector runs when there are figures or tables to place (its regions also keep
+    # figure text out of the page text); a markdown without any has nothing to gain
+    detect = (isinstance(figures, str) and figures == "detect"
+              and any(f.kind in ("figure", "table") for f in md.floats))
     textpages = pdf_text.textpages(doc, vectors=detect)
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
@@ -144,7 +147,7 @@ def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
-    if figures is None or (isinstance(figures, str) and figures.lower() == "none"):
+    if figures is None or (isinstance(figures, str) and figures.lower() in ("none", "detect")):
         return []
     if isinstance(figures, (str, Path)):
         from nougat_align.figures import load_figures
