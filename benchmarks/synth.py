@@ -52,7 +52,6 @@ is unchanged (``--force`` rebuilds them).
 from __future__ import annotations
 
 import argparse
-import difflib
 import gzip
 import hashlib
 import json

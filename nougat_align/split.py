@@ -22,8 +22,7 @@ from __future__ import annotations
 import gc
 import re
 import time
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -85,7 +84,8 @@ class _Page:
                     break
             pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
             if len(pattern) >= MIN_PATTERN:
-                out.append(("".join("".join(x.words) for x in lines[:i]), pattern))
+                skipped = lines[:i][::-1] if from_end else lines[:i]  # in reading order
+                out.append(("".join("".join(x.words) for x in skipped), pattern))
         return out
 
 
@@ -220,29 +220,22 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     heads: list[tuple[str, str]] = [("", "")] * P  # (skipped text, pattern) chosen per page
     tails: list[tuple[str, str]] = [("", "")] * P
     cuts = np.zeros(P + 1, dtype=np.int64)  # in joined coordinates
-    for k in range(P + 1):
+    for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
-        s = e = None
-        if k < P:
-            heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
-        if k > 0:
-            tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
-        if k == 0 and (s is None or stair.low[0] == 0):
-            cuts[k] = 0
+        heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
+        if k == 0:
+            cuts[0] = 0 if s is None or stair.low[0] == 0 else _take_back(joined, s.start, heads[0][0])
             continue
-        if k == P:
-            # the last page ends where its last words are; what follows (markdown the PDF
-            # does not print) belongs to no page.  Searched to the end of the markdown,
-            # since predictions cannot place text that no PDF page has.
-            e = None
-            if P > 0:
-                tails[P - 1], e = _best_edge(pages[P - 1].edge_candidates(from_end=True), joined,
-                                             int(cuts[P - 1]), len(joined), "end")
-            rest = len(joined) - e.end if e is not None else 0
-            cuts[k] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
-            continue
-        cuts[k] = _choose_cut(s, e, heads[k][0] if k < P else "", tails[k - 1][0] if k > 0 else "",
-                              joined, fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+        tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
+        cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
+                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+    # The last page ends where its last words are; what follows (markdown the PDF does not
+    # print) belongs to no page.  Searched to the end of the markdown, since predictions
+    # cannot place text that no PDF page has; a short difference at the very end is kept.
+    tails[P - 1], e = _best_edge(pages[P - 1].edge_candidates(from_end=True), joined,
+                                 int(cuts[P - 1]), len(joined), "end")
+    rest = len(joined) - e.end if e is not None else 0
+    cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
     cuts = np.maximum.accumulate(cuts)  # boundaries never cross
     clock.lap("trim")
 
@@ -288,7 +281,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     kept = sum(p.kept for p in result)
     if kept == 0 and P > 1 and np.median([p.score for p in result]) < 0.5:
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [PageText(**{**p.__dict__, "kept": False, "reason": p.reason or "mismatch"}) for p in result]
+        result = [replace(p, reason="mismatch") if p.reason != "no text layer" else p for p in result]
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
                      warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))

@@ -5,7 +5,6 @@ per tiny document, more on a loaded machine.
 """
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pymupdf
 import pytest
@@ -187,7 +186,7 @@ def test_cli_corrupt_pdf_exits_2_with_one_line(tmp_path):
 def test_outputs_are_complete_and_deterministic(tmp_path):
     html, pdf = PAPERS / "floats" / "paper.html", PAPERS / "floats" / "paper.pdf"
     a = process_paper(html, pdf, tmp_path / "a", dpi=50, paper_id="floats")
-    b = process_paper(html, pdf, tmp_path / "b", dpi=50, paper_id="floats")
+    process_paper(html, pdf, tmp_path / "b", dpi=50, paper_id="floats")
     assert a.kept == a.num_pages == 5
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted([f"{i:02d}.{ext}" for i in range(1, 6) for ext in ("mmd", "png")]
