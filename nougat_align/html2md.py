@@ -443,22 +443,13 @@ class _Converter:
         caption_el = _own_caption(el)
         # nested floats (subfigures with their own numbers, a table inside a figure)
         nested = [n for n in _own_descendants(el, lambda c: c.tag == "figure" or bool(_classes(c) & set(FLOAT_CLASSES)))]
-        nested_numbered = [n for n in nested if _own_caption(n) is not None and _caption_number(self, _own_caption(n))[0]]
-        body_parts: list[str] = []
-        if kind == "table":
-            for tab in _own_descendants(el, lambda c: c.tag == "table" and _has(c, "ltx_tabular"), stop=nested_numbered):
-                body_parts.append(self.tabular(tab))
-            body_parts = [b for b in body_parts if b]
-        elif kind in ("algorithm", "listing"):
-            for lst in _own_descendants(el, lambda c: _has(c, "ltx_listing") or c.tag == "pre", stop=nested_numbered):
-                body_parts.append(self.code(lst))
-        else:
-            # a figure may hold a tabular (tables typeset as figures) or a listing
-            for tab in _own_descendants(el, lambda c: c.tag == "table" and _has(c, "ltx_tabular"), stop=nested_numbered):
-                body_parts.append(self.tabular(tab))
-            for lst in _own_descendants(el, lambda c: _has(c, "ltx_listing"), stop=nested_numbered):
-                body_parts.append(self.code(lst))
-            body_parts = [b for b in body_parts if b]
+        nested_numbered = [n for n in nested if _own_caption(n) is not None and _caption_tag(_own_caption(n))[2]]
+        # the float's own content: tabulars (also in tables typeset as figures) and code
+        body_parts = [self.tabular(t) for t in _own_descendants(
+            el, lambda c: c.tag == "table" and _has(c, "ltx_tabular"), stop=nested_numbered)]
+        body_parts += [self.code(c) for c in _own_descendants(
+            el, lambda c: _has(c, "ltx_listing") or c.tag == "pre", stop=nested_numbered)]
+        body_parts = [b for b in body_parts if b]
         caption = ""
         number = ""
         label = ""
@@ -837,18 +828,27 @@ def _own_caption(el) -> Optional[object]:
     return walk(el)
 
 
-def _caption_number(conv: _Converter, cap) -> tuple[str, str, str]:
-    """(number, label, caption text) of a figcaption: ("3", "Figure 3", "text")."""
+def _caption_tag(cap):
+    """(tag element, label, number) of a figcaption, read without converting anything:
+    (<span>, "Figure 3", "3"); (None, "", "") when it has no tag."""
     tag_el = next((c for c in cap.iter() if isinstance(c.tag, str) and c is not cap
                    and (_has(c, "ltx_tag") or any(k.startswith("ltx_tag_") for k in _classes(c)))), None)
     if tag_el is None:
-        return "", "", conv.inline_children(cap)
+        return None, "", ""
     label = _squash("".join(tag_el.itertext())).rstrip(":. ").strip()
+    m = _NUMBER.search(label)
+    return tag_el, label, (m.group(1) if m else "")
+
+
+def _caption_number(conv: _Converter, cap) -> tuple[str, str, str]:
+    """(number, label, caption text) of a figcaption: ("3", "Figure 3", "text")."""
+    tag_el, label, number = _caption_tag(cap)
+    if tag_el is None:
+        return "", "", conv.inline_children(cap)
     body = _copy(cap)
     for t in body.iter():
-        if isinstance(t.tag, str) and t.get("class") == tag_el.get("class") and _squash("".join(t.itertext())).rstrip(":. ").strip() == label:
+        if (isinstance(t.tag, str) and t.get("class") == tag_el.get("class")
+                and _squash("".join(t.itertext())).rstrip(":. ").strip() == label):
             _drop_keep_tail(t)
             break
-    text = conv.inline_children(body).lstrip(":. ").strip()
-    m = _NUMBER.search(label)
-    return (m.group(1) if m else ""), label, text
+    return number, label, conv.inline_children(body).lstrip(":. ").strip()
