@@ -241,8 +241,6 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
 
     # markdown offsets of the cuts
     offsets = [_to_offset(int(c), joined, owner, toks, text) for c in cuts]
-    offsets[0] = 0 if cuts[0] == 0 else offsets[0]
-    offsets[-1] = len(text) if cuts[-1] >= len(joined) else offsets[-1]
     for i in range(1, len(offsets)):
         offsets[i] = max(offsets[i], offsets[i - 1])
 
@@ -406,10 +404,7 @@ def _to_offset(j: int, joined: str, owner: np.ndarray, toks: Tokens, text: str) 
         return len(text)
     if j <= 0:
         return 0
-    t = int(owner[j])
-    if j > 0 and owner[j - 1] == t:  # a cut inside a token: move to the token's start
-        pass
-    off = int(toks.starts[t])
+    off = int(toks.starts[int(owner[j])])  # a cut inside a word moves to the word's start
     while off > 0 and not text[off - 1].isspace():
         off -= 1
     line_start = text.rfind("\n", 0, off) + 1
