@@ -1,0 +1,227 @@
+#!/usr/bin/env python3
+"""Long documents: does the split cost stay linear in pages, and does quality hold?
+
+    .venv/bin/python benchmarks/long_docs.py [--sizes 30 100 300] [--nougat] [--repeat 3]
+        [--work /tmp/na-long] [--plot docs/long_docs.svg] [--json FILE]
+
+Documents of about 30, 100 and 300 pages are built by joining the synthetic papers
+(benchmarks/synth, then benchmarks/synth-hard) in order: the PDFs with PyMuPDF, the
+markdown of each paper (``html_to_markdown``) with its floats and footnotes shifted to the
+joined text.  Float numbers repeat from paper to paper ("Figure 1" in every one), which no
+real thesis does; in the joined markdown they get a chapter prefix ("3.1") so a float is
+never matched by number to another paper's figure (it is placed by its text instead).
+
+Each system splits each document in a fresh process (peak RSS from GNU time, interpreter
+and imports included; seconds of the split alone, imports excluded); runs of the two
+systems are interleaved and the median of ``--repeat`` runs is kept.  Accuracy: the joined
+document's pages are cut back into its papers and every paper is scored against its own
+``truth.json`` with ``nougat_align.evaluate`` (word page accuracy, precision, pages kept,
+float placement), pooled over the papers.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import tempfile
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.run import DEFAULT_VENV, REFERENCE, papers_in, run_child  # noqa: E402
+from nougat_align.evaluate import load_truth, score_paper, summarize  # noqa: E402
+
+SETS = [ROOT / "benchmarks" / "synth", ROOT / "benchmarks" / "synth-hard"]
+
+
+# ------------------------------------------------------------------------ building
+
+
+def build(size: int, work: Path) -> Path:
+    """Join synthetic papers until the document has at least ``size`` pages."""
+    import pymupdf
+
+    from nougat_align import html_to_markdown
+    from nougat_align.records import Markdown
+
+    folder = work / f"long-{size}"
+    if (folder / "parts.json").exists():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    doc = pymupdf.open()
+    text, floats, notes, parts = "", [], [], []
+    for i, d in enumerate(p for s in SETS for p in papers_in(s)):
+        if doc.page_count >= size:
+            break
+        with pymupdf.open(d / "paper.pdf") as part:
+            parts.append({"paper": str(d.relative_to(ROOT)), "first_page": doc.page_count + 1,
+                          "pages": part.page_count})
+            doc.insert_pdf(part)
+        md = html_to_markdown(d / "paper.html")
+        shift = len(text)
+        floats += [replace(f, id=f"p{i}.{f.id}", number=f"{i + 1}.{f.number}" if f.number else "",
+                           anchor=f.anchor + shift) for f in md.floats]
+        notes += [replace(n, id=f"p{i}.{n.id}", anchor=n.anchor + shift) for n in md.footnotes]
+        text += md.text.rstrip("\n") + "\n\n"
+    if doc.page_count < size:
+        raise SystemExit(f"only {doc.page_count} synthetic pages; cannot build a {size}-page document")
+    doc.save(folder / "paper.pdf", garbage=3, deflate=True)
+    joined = Markdown(text=text, floats=tuple(floats), footnotes=tuple(notes))
+    (folder / "markdown.json").write_text(json.dumps(joined.to_dict()), encoding="utf-8")
+    (folder / "paper.mmd").write_text(text, encoding="utf-8")  # Nougat's input: the running text
+    (folder / "parts.json").write_text(json.dumps(parts, indent=1), encoding="utf-8")
+    return folder
+
+
+# ------------------------------------------------------------------------ running
+
+_OURS = """
+import json, sys, time
+from pathlib import Path
+from nougat_align import align
+from nougat_align.records import Markdown
+d, pred = Path(sys.argv[1]), Path(sys.argv[2])
+md = Markdown.from_dict(json.loads((d / "markdown.json").read_text()))
+t = time.perf_counter()
+a = align(md, d / "paper.pdf")
+secs = time.perf_counter() - t
+pred.mkdir(parents=True, exist_ok=True)
+for p in a.pages:
+    if p.kept:
+        (pred / f"{p.page:02d}.mmd").write_text(a.page_markdown(p), encoding="utf-8")
+print(json.dumps({"seconds": secs, "pages": a.num_pages, "kept": len(a.kept_pages),
+                  "timings": a.timings}))
+"""
+
+
+def run_once(system: str, folder: Path, venv: Path) -> dict:
+    pred = folder / f"pred-{system}"
+    shutil.rmtree(pred, ignore_errors=True)
+    if system == "ours":
+        out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred)], cwd=ROOT)
+        res = json.loads(out)
+    else:
+        _, _, rss = run_child([str(venv / "bin" / "python"), str(REFERENCE / "anchor_nougat.py"),
+                               "--md", str(folder / "paper.mmd"), "--pdf", str(folder / "paper.pdf"),
+                               "--out", str(pred), "--timeout", "0"])
+        r = json.loads((pred / "result.json").read_text())
+        res = {"seconds": r["seconds"]["split"], "pages": r["pages_total"], "kept": r["pages_written"]}
+    res["rss_mb"] = rss
+    return res
+
+
+def accuracy(folder: Path, pred: Path) -> dict:
+    """Cut the joined prediction back into its papers; score each against its truth."""
+    from nougat_align.evaluate import read_pred_pages
+
+    pages = read_pred_pages(pred) if pred.is_dir() else {}
+    scores = []
+    for part in json.loads((folder / "parts.json").read_text()):
+        first, n = part["first_page"], part["pages"]
+        mine = {p - first + 1: md for p, md in pages.items() if first <= p < first + n}
+        scores.append(score_paper(load_truth(ROOT / part["paper"]), mine))
+    s = summarize(scores)
+    return {k: s[k] for k in ("num_pages", "pages_kept", "word_page_accuracy", "precision",
+                              "page_exact_rate", "float_placement_accuracy")}
+
+
+def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv: Path) -> list[dict]:
+    rows = []
+    for size in sizes:
+        folder = build(size, work)
+        runs: dict[str, list[dict]] = {s: [] for s in systems}
+        for _ in range(repeat):  # interleaved
+            for s in systems:
+                runs[s].append(run_once(s, folder, venv))
+        for s in systems:
+            secs = statistics.median(r["seconds"] for r in runs[s])
+            last = runs[s][-1]
+            row = {"size": size, "system": s, "pages": last["pages"], "kept": last["kept"],
+                   "seconds": round(secs, 3), "ms_per_page": round(1000 * secs / last["pages"], 2),
+                   "rss_mb": max(r["rss_mb"] for r in runs[s]),
+                   "accuracy": accuracy(folder, folder / f"pred-{s}")}
+            if s == "ours":
+                tim: dict[str, list[float]] = {}
+                for r in runs[s]:
+                    for k, v in r["timings"].items():
+                        tim.setdefault(k, []).append(v)
+                row["stage_ms_per_page"] = {k: round(1000 * statistics.median(v) / last["pages"], 2)
+                                            for k, v in tim.items()}
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    return rows
+
+
+# ------------------------------------------------------------------------ reporting
+
+
+def table(rows: list[dict]) -> str:
+    L = ["| system | pages | kept | seconds | ms/page | peak RSS MB | word page acc. | precision | "
+         "page exact | float placement |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    for r in rows:
+        a = r["accuracy"]
+        L.append(f"| {r['system']} | {r['pages']} | {r['kept']} ({r['kept'] / r['pages']:.1%}) | "
+                 f"{r['seconds']:.2f} | {r['ms_per_page']:.1f} | {r['rss_mb']} | "
+                 f"{a['word_page_accuracy']:.4f} | {a['precision']:.4f} | {a['page_exact_rate']:.3f} | "
+                 f"{a['float_placement_accuracy'] or 0:.3f} |")
+    stages = [r for r in rows if "stage_ms_per_page" in r]
+    if stages:
+        names = list(stages[0]["stage_ms_per_page"])
+        L += ["", "Our stages, ms per page:", "",
+              "| pages | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
+        for r in stages:
+            L.append(f"| {r['pages']} | " + " | ".join(f"{r['stage_ms_per_page'].get(n, 0):.2f}"
+                                                      for n in names) + " |")
+    return "\n".join(L)
+
+
+def plot(rows: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    matplotlib.rcParams["svg.hashsalt"] = "nougat-align"  # deterministic ids
+    fig, ax = plt.subplots(figsize=(5, 3.2))
+    for s, style in (("ours", "o-"), ("nougat", "s--")):
+        pts = [(r["pages"], r["ms_per_page"]) for r in rows if r["system"] == s]
+        if pts:
+            ax.plot(*zip(*pts), style, label="nougat-align" if s == "ours" else "Nougat split_markdown")
+    ax.set_xlabel("pages in the document")
+    ax.set_ylabel("split ms per page")
+    ax.set_yscale("log")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None})
+    plt.close(fig)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300])
+    ap.add_argument("--nougat", action="store_true", help="also run Nougat's split_markdown")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/na-long"))
+    ap.add_argument("--anchor-venv", type=Path, default=DEFAULT_VENV)
+    ap.add_argument("--plot", type=Path)
+    ap.add_argument("--json", type=Path)
+    a = ap.parse_args()
+    systems = ["ours", "nougat"] if a.nougat else ["ours"]
+    a.work.mkdir(parents=True, exist_ok=True)
+    tempfile.tempdir = str(a.work)  # run_child's RSS files: not in a /tmp others may sweep
+    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv)
+    if a.json:
+        a.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    if a.plot:
+        plot(rows, a.plot)
+    print(table(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
