@@ -4,7 +4,7 @@
     md = html_to_markdown(Path("paper.html"))
     result = align(md, Path("paper.pdf"))
 
-The stages are imported here, once (scikit-learn's import is most of the ~1.5 s), so that
+The stages are imported here, once, so that
 timing a call measures the call and a worker process pays the import a single time.
 """
 from __future__ import annotations
