@@ -198,8 +198,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             if ln.words:
                 train_x.append(ln.words)
                 train_y.append(p.index)
-    scores = predict_pages(train_x, train_y, chunks, P)
-    labels = np.where(np.isfinite(scores).any(axis=1), np.argmax(np.where(np.isfinite(scores), scores, -1e9), axis=1), -1)
+    labels = predict_pages(train_x, train_y, chunks, P)
     clock.lap("classify")
 
     # 3. staircase
