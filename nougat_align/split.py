@@ -227,7 +227,8 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             continue
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
-                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS)
+                              if pages[k - 1].body() else int(cuts[k - 1]))  # a float page holds no text
     # The last page ends where its last words are; what follows (markdown the PDF does not
     # print) belongs to no page.  Searched to the end of the markdown, since predictions
     # cannot place text that no PDF page has; a short difference at the very end is kept.
