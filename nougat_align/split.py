@@ -342,7 +342,9 @@ def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str,
     if good_s and good_e:
         if e.end <= s.start:
             return _split_gap(joined, e.end, s.start, trail, lead)
-        return s.start if s.score >= e.score else e.end  # overlapping matches: trust the better
+        # overlapping matches: trust the better, and on a tie the longer (a short pattern
+        # such as "In Transactions on ..." recurs in a bibliography)
+        return s.start if (s.score, s.end - s.start) >= (e.score, e.end - e.start) else e.end
     if good_s or (s is not None and not good_e and (e is None or s.score >= e.score)):
         return _take_back(joined, s.start, lead)
     if e is not None:
