@@ -5,12 +5,14 @@ inverse page frequency, unit length); a markdown chunk goes to the page whose ve
 has the largest dot product with.  Words are the normalized tokens of ``normalize`` (so
 ``\\alpha`` and ``α`` are the same feature).  Noise is the staircase's job.
 
-Cost is linear in the document.  Short documents compare every chunk with every page.  In
-long ones a chunk is first placed roughly by its rare words (words printed on at most
-``RARE_PAGES`` pages: one pass over an inverted index), the rough places are smoothed by a
-running median, and then the chunk is compared only with the pages within ``BAND`` of its
-rough place.  (A one-vs-rest linear SVM over all pages, as before, costs pages x lines to
-train, and scikit-learn's import alone held 150 MB, half the memory of a run.)
+Cost is linear in the document: the chunks are read in order, ``BLOCK`` at a time, and a
+block is compared only with the pages within ``BAND`` of where the previous block was (the
+median of its predictions).  A block whose predictions pile up at the edge of that band
+(markdown the PDF does not print, or pages the markdown lacks) is scored again with the
+band doubled, so the tracker does not lose its place.  Documents of up to ``2 * BAND + 1``
+pages compare every chunk with every page.  (A one-vs-rest linear SVM over all pages, as
+before, cost pages x lines to train, and scikit-learn's import alone held 150 MB, half the
+memory of a run.)
 """
 from __future__ import annotations
 
@@ -18,10 +20,8 @@ from typing import Sequence
 
 import numpy as np
 
-BAND = 8  # pages each side of a chunk's rough place that it is compared with
-STEP = 8  # chunks whose rough places fall in one run of STEP pages are scored together
-RARE_PAGES = 2
-SMOOTH = 7  # chunks each side in the running median of rough places
+BAND = 6  # pages each side of the previous block's place that a block is compared with
+BLOCK = 32  # chunks scored together (about a page and a half)
 
 
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
@@ -58,17 +58,10 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
         chunk_ids.append(u)
         chunk_w.append((1 + np.log(c)) * idf[u])
 
-    if P <= 2 * BAND + STEP:
-        groups = [(np.arange(len(chunks)), 0, P)]
-    else:
-        rough = _rough_places(chunk_ids, chunk_w, page_ids, page_w, df, P)
-        groups = []
-        for s in range(0, P, STEP):
-            members = np.flatnonzero((rough >= s) & (rough < s + STEP))
-            if len(members):
-                groups.append((members, max(0, s - BAND), min(P, s + STEP + BAND)))
     local = np.full(V, -1, dtype=np.int64)
-    for members, p0, p1 in groups:
+
+    def score(members: np.ndarray, p0: int, p1: int) -> tuple[np.ndarray, np.ndarray]:
+        """Best page in [p0, p1) of each chunk in ``members``, and its score."""
         vocab_here = np.unique(np.concatenate(page_ids[p0:p1]))
         local[vocab_here] = np.arange(len(vocab_here))
         pages_m = np.zeros((p1 - p0, len(vocab_here)), dtype=np.float32)
@@ -79,51 +72,31 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
             cols = local[chunk_ids[c]]
             keep = cols >= 0
             chunks_m[row, cols[keep]] = chunk_w[c][keep]
+        local[vocab_here] = -1
         scores = chunks_m @ pages_m.T
         best = scores.argmax(axis=1)
-        labels[members] = np.where(scores[np.arange(len(members)), best] > 0, best + p0, -1)
-        local[vocab_here] = -1
+        return best + p0, scores[np.arange(len(members)), best]
+
+    # chunks in reading order, a block at a time, each compared with the pages around
+    # where the previous block was; a block whose pages pile up at the edge of its band
+    # is scored again with the band doubled (text the other side does not print)
+    here = 0
+    for start in range(0, len(chunks), BLOCK):
+        members = np.arange(start, min(start + BLOCK, len(chunks)))
+        band = BAND
+        while True:
+            p0, p1 = max(0, here - band), min(P, here + band + 1)
+            best, value = score(members, p0, p1)
+            found = best[value > 0]
+            if not len(found):
+                break
+            middle = int(np.median(found))
+            if (p0 == 0 or middle > p0 + 1) and (p1 == P or middle < p1 - 2):
+                break
+            band *= 2
+        labels[members] = np.where(value > 0, best, -1)
+        if len(found):
+            here = middle
     return labels
 
 
-def _rough_places(chunk_ids: list[np.ndarray], chunk_w: list[np.ndarray], page_ids: list[np.ndarray],
-                  page_w: list[np.ndarray], df: np.ndarray, P: int) -> np.ndarray:
-    """Every chunk's rough page from its rare words, smoothed; chunks without any rare word
-    take the place of their neighbours (or their share of the document, if none has)."""
-    n = len(chunk_ids)
-    rare = df <= RARE_PAGES
-    # inverted index of rare words: word -> (page, weight) pairs, sorted by word
-    pw_word = np.concatenate(page_ids)
-    pw_page = np.repeat(np.arange(P), [len(u) for u in page_ids])
-    pw_weight = np.concatenate(page_w)
-    keep = rare[pw_word]
-    pw_word, pw_page, pw_weight = pw_word[keep], pw_page[keep], pw_weight[keep]
-    order = np.argsort(pw_word, kind="stable")
-    pw_word, pw_page, pw_weight = pw_word[order], pw_page[order], pw_weight[order]
-    # (chunk, rare word) pairs joined with the index
-    cw_chunk = np.repeat(np.arange(n), [len(u) for u in chunk_ids])
-    cw_word = np.concatenate(chunk_ids) if n else np.zeros(0, dtype=np.int64)
-    cw_weight = np.concatenate(chunk_w) if n else np.zeros(0)
-    keep = rare[cw_word]
-    cw_chunk, cw_word, cw_weight = cw_chunk[keep], cw_word[keep], cw_weight[keep]
-    first = np.searchsorted(pw_word, cw_word, side="left")
-    count = np.searchsorted(pw_word, cw_word, side="right") - first
-    pair = np.repeat(np.arange(len(cw_word)), count)
-    idx = np.repeat(first - np.cumsum(np.concatenate([[0], count[:-1]])), count) + np.arange(len(pair))
-    key = cw_chunk[pair] * P + pw_page[idx]
-    votes = cw_weight[pair] * pw_weight[idx]
-    keys, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv, weights=votes)
-    # best page per chunk: sort by (chunk, -total), keep the first row of each chunk
-    chunk_of = keys // P
-    order = np.lexsort((-total, chunk_of))
-    first_row = order[np.r_[True, chunk_of[order][1:] != chunk_of[order][:-1]]] if len(order) else order
-    voted = chunk_of[first_row]
-    place = (keys % P)[first_row].astype(np.float64)
-    if len(voted) == 0:
-        return np.floor(np.arange(n) * P / max(n, 1)).astype(np.int64)
-    w = min(SMOOTH, (len(place) - 1) // 2)
-    if w > 0:
-        padded = np.pad(place, w, mode="edge")
-        place = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1), axis=1)
-    return np.rint(np.interp(np.arange(n), voted, place)).astype(np.int64)
