@@ -19,6 +19,7 @@ Stages (each in its own module, called here in order):
 """
 from __future__ import annotations
 
+import bisect
 import gc
 import re
 import time
@@ -43,6 +44,7 @@ MIN_PATTERN = 16  # shorter patterns are not evidence
 TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
+NEAR_PAGES = 10  # a float or footnote is looked for this many pages either side of its anchor
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
 
 
@@ -431,10 +433,12 @@ def _edge_score(edge: tuple[str, str], md_norm: str, at_start: bool) -> float:
 
 
 def _page_of_offset(offset: int, offsets: list[int]) -> int:
-    for k in range(len(offsets) - 1):
-        if offsets[k] <= offset < offsets[k + 1]:
-            return k
-    return max(0, len(offsets) - 2)
+    return min(max(0, bisect.bisect_right(offsets, offset) - 1), max(0, len(offsets) - 2))
+
+
+def _near(page: int, num_pages: int) -> range:
+    """Pages where a float or footnote anchored on ``page`` may be printed."""
+    return range(max(0, page - NEAR_PAGES), min(num_pages, page + NEAR_PAGES + 1))
 
 
 def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
@@ -456,13 +460,14 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
         want = _trigrams(norm_words(f.mmd))
         label = (f.kind, f.number.lower()) if f.number else None
         best, best_score = None, 0.3
-        for k in range(len(pages)):
+        anchor_page = _page_of_offset(f.anchor, offsets)
+        for k in _near(anchor_page, len(pages)):
             score = sum(g in grams[k] for g in want) / len(want) if want else 0.0
             if label is not None and label in labels[k]:
                 score += 0.5
             if score > best_score:
                 best, best_score = k, score
-        out[f.id] = best if best is not None else _page_of_offset(f.anchor, offsets)
+        out[f.id] = best if best is not None else anchor_page
     return out
 
 
@@ -487,7 +492,7 @@ def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> di
         anchor_page = _page_of_offset(n.anchor, offsets)
         want = _trigrams(norm_words(n.text))
         best, best_score = None, 0.5
-        for k in range(len(pages)):
+        for k in _near(anchor_page, len(pages)):
             if not want:
                 break
             score = sum(g in grams[k] for g in want) / len(want) - 0.001 * abs(k - anchor_page)
