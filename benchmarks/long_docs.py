@@ -11,6 +11,12 @@ joined text.  Float numbers repeat from paper to paper ("Figure 1" in every one)
 real thesis does; in the joined markdown they get a chapter prefix ("3.1") so a float is
 never matched by number to another paper's figure (it is placed by its text instead).
 
+Our detector keeps one caption per label, so on the joined PDF it drops every "Figure 1"
+but the best one; a thesis numbers its floats once ("Figure 3.1").  By default ours is
+therefore given the float records its detector finds in each paper's own PDF (numbered
+"3.1" like the markdown), detection time included (it reads those pages a second time);
+``--floats joined`` runs the detector on the joined PDF instead.
+
 Each system splits each document in a fresh process (peak RSS from GNU time, interpreter
 and imports included; seconds of the split alone, imports excluded); runs of the two
 systems are interleaved and the median of ``--repeat`` runs is kept.  Accuracy: the joined
@@ -58,8 +64,8 @@ def build(size: int, work: Path) -> Path:
         if doc.page_count >= size:
             break
         with pymupdf.open(d / "paper.pdf") as part:
-            parts.append({"paper": str(d.relative_to(ROOT)), "first_page": doc.page_count + 1,
-                          "pages": part.page_count})
+            parts.append({"paper": str(d.relative_to(ROOT)), "pdf": str(d / "paper.pdf"),
+                          "first_page": doc.page_count + 1, "pages": part.page_count})
             doc.insert_pdf(part)
         md = html_to_markdown(d / "paper.html")
         shift = len(text)
@@ -81,13 +87,21 @@ def build(size: int, work: Path) -> Path:
 
 _OURS = """
 import json, sys, time
+from dataclasses import replace
 from pathlib import Path
-from nougat_align import align
+from nougat_align import align, detect_floats
 from nougat_align.records import Markdown
-d, pred = Path(sys.argv[1]), Path(sys.argv[2])
+d, pred, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 md = Markdown.from_dict(json.loads((d / "markdown.json").read_text()))
+parts = json.loads((d / "parts.json").read_text())
 t = time.perf_counter()
-a = align(md, d / "paper.pdf")
+figures = "detect"
+if mode == "parts":  # each paper's floats found in its own PDF, numbered like a thesis
+    figures = []
+    for i, part in enumerate(parts):
+        for r in detect_floats(Path(part["pdf"])):
+            figures.append(replace(r, page=r.page + part["first_page"] - 1, name=f"{i + 1}.{r.name}"))
+a = align(md, d / "paper.pdf", figures=figures)
 secs = time.perf_counter() - t
 pred.mkdir(parents=True, exist_ok=True)
 for p in a.pages:
@@ -98,11 +112,11 @@ print(json.dumps({"seconds": secs, "pages": a.num_pages, "kept": len(a.kept_page
 """
 
 
-def run_once(system: str, folder: Path, venv: Path) -> dict:
+def run_once(system: str, folder: Path, venv: Path, floats: str = "parts") -> dict:
     pred = folder / f"pred-{system}"
     shutil.rmtree(pred, ignore_errors=True)
     if system == "ours":
-        out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred)], cwd=ROOT)
+        out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred), floats], cwd=ROOT)
         res = json.loads(out)
     else:
         _, _, rss = run_child([str(venv / "bin" / "python"), str(REFERENCE / "anchor_nougat.py"),
@@ -129,14 +143,15 @@ def accuracy(folder: Path, pred: Path) -> dict:
                               "page_exact_rate", "float_placement_accuracy")}
 
 
-def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv: Path) -> list[dict]:
+def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv: Path,
+            floats: str = "parts") -> list[dict]:
     rows = []
     for size in sizes:
         folder = build(size, work)
         runs: dict[str, list[dict]] = {s: [] for s in systems}
         for _ in range(repeat):  # interleaved
             for s in systems:
-                runs[s].append(run_once(s, folder, venv))
+                runs[s].append(run_once(s, folder, venv, floats))
         for s in systems:
             secs = statistics.median(r["seconds"] for r in runs[s])
             last = runs[s][-1]
@@ -208,13 +223,16 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", type=Path, default=Path("/tmp/na-long"))
     ap.add_argument("--anchor-venv", type=Path, default=DEFAULT_VENV)
+    ap.add_argument("--floats", choices=["parts", "joined"], default="parts",
+                    help="ours: float records found in each paper's own PDF and numbered like a "
+                         "thesis (default), or our detector on the joined PDF (its labels repeat)")
     ap.add_argument("--plot", type=Path)
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
     systems = ["ours", "nougat"] if a.nougat else ["ours"]
     a.work.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(a.work)  # run_child's RSS files: not in a /tmp others may sweep
-    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv)
+    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats)
     if a.json:
         a.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     if a.plot:

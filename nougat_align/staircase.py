@@ -12,8 +12,8 @@ boundary, the interval of positions whose best total cost is within ``slack`` of
 optimum, widened by one chunk on each side (a chunk that straddles a boundary carries one
 label): the boundary's uncertainty, which bounds where the fuzzy trim searches.
 
-Cost is linear in the document: a segment is at most ``max_len`` chunks (what a page can
-hold), and boundary ``k`` is only tried in a band around where the predictions themselves
+Cost is linear in the document: a segment is at most what a page can hold (``max_len``
+chunks, and twice what was predicted for it or for a typical page), and boundary ``k`` is only tried in a band around where the predictions themselves
 cross from page ``k - 1`` to ``k`` (after a running median removes isolated mistakes),
 widened by ``margin`` chunks on each side.  Tables are kept per boundary over that band
 only, so time and memory grow with pages x band x ``max_len``, not pages x chunks^2.
@@ -40,30 +40,35 @@ def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None
     """``labels``: predicted page (0-based) of every chunk, -1 for none.
 
     Boundary ``k`` (0..num_pages) is where page ``k`` starts (``k == num_pages``: where
-    the last page ends).  Segments are at most ``max_len`` chunks long; each boundary is
-    searched ``margin`` chunks (default ``2 * max_len``) around where the predictions put it.
+    the last page ends).  Segments are at most ``max_len`` chunks long, and page k's at
+    most twice the chunks predicted k or twice a typical page's (the larger), plus 4; each
+    boundary is searched ``margin`` chunks (default: two typical pages) around where the
+    predictions put it.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(labels)
     P = num_pages
     max_len = max(1, min(n, n if max_len is None else max_len))
-    margin = 2 * max_len if margin is None else margin
-    lo, hi = _bands(labels, P, margin)
     # positions of the chunks predicted as each page (hits in [a, b) by binary search)
     order = np.argsort(labels, kind="stable")
     cut = np.searchsorted(labels[order], np.arange(P + 1))
     where = [order[cut[k]:cut[k + 1]] for k in range(P)]
+    # a page holds at most twice what it was predicted to hold, or twice a typical page
+    hits = np.diff(cut)
+    typical = int(np.median(hits[hits > 0])) if (hits > 0).any() else max_len
+    seg_max = np.minimum(max_len, 2 * np.maximum(hits, typical) + 4)
+    margin = 2 * typical + 4 if margin is None else margin
+    lo, hi = _bands(labels, P, margin)
 
     def seg_cost(k: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         length = (b - a).astype(np.float64)
         hit = (np.searchsorted(where[k], b) - np.searchsorted(where[k], a)).astype(np.float64)
         return length - hit * hit / np.maximum(length, 1)
 
-    lengths = np.arange(0, max_len + 1)[:, None]
-
     def step(prev: np.ndarray, prev_lo: int, k: int, pos: np.ndarray, forward: bool) -> np.ndarray:
         """Best cost at every position in ``pos`` of a boundary one page after (forward)
         or before (backward) the boundary whose table is ``prev`` (starting at ``prev_lo``)."""
+        lengths = np.arange(0, seg_max[k] + 1)[:, None]
         other = pos[None, :] - lengths if forward else pos[None, :] + lengths
         i = other - prev_lo
         ok = (i >= 0) & (i < len(prev))
@@ -87,7 +92,7 @@ def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None
     starts = np.zeros(P + 1, dtype=np.int64)
     b = starts[P] = lo[P] + int(np.argmin(through[P]))
     for k in range(P - 1, -1, -1):
-        a = np.arange(max(lo[k], b - max_len), min(hi[k], b) + 1)
+        a = np.arange(max(lo[k], b - seg_max[k]), min(hi[k], b) + 1)
         c = F[k][a - lo[k]] + seg_cost(k, a, np.full_like(a, b))
         target = F[k + 1][b - lo[k + 1]]
         b = int(a[np.flatnonzero(np.isclose(c, target) | (c <= target))[-1]])
