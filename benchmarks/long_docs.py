@@ -171,6 +171,76 @@ def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv:
     return rows
 
 
+# ------------------------------------------------------------------------ corpus rates
+
+_CORPUS = """
+import json, sys, time
+from pathlib import Path
+from nougat_align.pipeline import process_paper
+out = {}
+for d in map(Path, sys.argv[2:]):
+    t = time.perf_counter()
+    r = process_paper(d / "paper.html", d / "paper.pdf", Path(sys.argv[1]) / d.name, paper_id=d.name)
+    out[d.name] = {"pages": r.num_pages, "kept": r.kept, "timings": r.timings,
+                   "seconds": time.perf_counter() - t}
+print(json.dumps(out))
+"""
+
+ALIGN_STAGES = ("pdf_text", "figures", "lines", "classify", "staircase", "trim", "floats", "score")
+
+
+def corpus_rates(corpus: Path, work: Path) -> dict:
+    """Seconds per paper by stage on the real corpus: LaTeXML as recorded in each paper's
+    SOURCE.txt (``latexml_seconds``), the rest measured here by ``process_paper`` with PNGs
+    (one process, imports excluded, as one batch worker runs)."""
+    papers = sorted(p.parent for p in corpus.glob("*/paper.pdf") if (p.parent / "paper.html").exists())
+    out_dir = work / "corpus-out"
+    shutil.rmtree(out_dir, ignore_errors=True)
+    out, _, rss = run_child([sys.executable, "-c", _CORPUS, str(out_dir), *map(str, papers)], cwd=ROOT)
+    res = json.loads(out)
+    rows = {}
+    for d in papers:
+        r = res[d.name]
+        latexml = None
+        for line in (d / "SOURCE.txt").read_text(encoding="utf-8").splitlines():
+            if line.startswith("latexml_seconds:"):
+                latexml = float(line.split(":", 1)[1])
+        t = r["timings"]
+        rows[d.name] = {"pages": r["pages"], "kept": r["kept"], "latexml": latexml,
+                        "html2md": t.get("html2md", 0.0),
+                        "align": sum(t.get(k, 0.0) for k in ALIGN_STAGES),
+                        "render": t.get("render", 0.0), "write": t.get("write", 0.0)}
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return {"papers": rows, "rss_mb": rss}
+
+
+def scaling_note(c: dict, arxiv: int = 2_400_000, cores: int = 32) -> str:
+    rows = c["papers"].values()
+    n = len(rows)
+    stages = ["latexml", "html2md", "align", "render", "write"]
+    total = {s: sum(r[s] or 0.0 for r in rows) for s in stages}
+    pages = sum(r["pages"] for r in rows)
+    L = ["| stage | seconds per paper (mean) | ms per page | papers per core-hour |",
+         "|---|--:|--:|--:|"]
+    for s in stages:
+        L.append(f"| {s} | {total[s] / n:.3f} | {1000 * total[s] / pages:.1f} | {3600 * n / total[s]:,.0f} |")
+    all_s = sum(total.values())
+    ours = all_s - total["latexml"]
+    L.append(f"| all but LaTeXML | {ours / n:.3f} | {1000 * ours / pages:.1f} | {3600 * n / ours:,.0f} |")
+    L.append(f"| all | {all_s / n:.3f} | {1000 * all_s / pages:.1f} | {3600 * n / all_s:,.0f} |")
+    core_h = arxiv * all_s / n / 3600
+    core_h_ours = arxiv * ours / n / 3600
+    L += ["", f"{n} papers, {pages} pages; peak RSS of the worker {c['rss_mb']} MB.", "",
+          f"A full arXiv dump ({arxiv / 1e6:.1f} M papers, at this corpus's mean) costs "
+          f"{core_h:,.0f} core-hours, {100 * total['latexml'] / all_s:.0f}% of them LaTeXML; "
+          f"everything after LaTeXML is {core_h_ours:,.0f} core-hours.",
+          f"On one {cores}-core machine (one worker per core): {core_h / cores / 24:,.1f} days "
+          f"({core_h_ours / cores / 24:,.1f} days from HTML already converted).",
+          f"On a Dask cluster of 10 such machines: {core_h / cores / 10:,.0f} hours; "
+          f"of 100: {core_h / cores / 100:,.1f} hours."]
+    return "\n".join(L)
+
+
 # ------------------------------------------------------------------------ reporting
 
 
@@ -218,7 +288,7 @@ def plot(rows: list[dict], path: Path) -> None:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[30, 100, 300])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[30, 100, 300])
     ap.add_argument("--nougat", action="store_true", help="also run Nougat's split_markdown")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", type=Path, default=Path("/tmp/na-long"))
@@ -228,16 +298,22 @@ def main() -> int:
                          "thesis (default), or our detector on the joined PDF (its labels repeat)")
     ap.add_argument("--plot", type=Path)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--corpus", type=Path, help="also measure papers per core-hour by stage on "
+                    "this corpus of real papers (<paper>/paper.html, paper.pdf, SOURCE.txt)")
     a = ap.parse_args()
     systems = ["ours", "nougat"] if a.nougat else ["ours"]
     a.work.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(a.work)  # run_child's RSS files: not in a /tmp others may sweep
-    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats)
+    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats) if a.sizes else []
+    corpus = corpus_rates(a.corpus, a.work) if a.corpus else None
     if a.json:
-        a.json.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    if a.plot:
+        a.json.write_text(json.dumps({"long": rows, "corpus": corpus}, indent=1) + "\n", encoding="utf-8")
+    if a.plot and rows:
         plot(rows, a.plot)
-    print(table(rows))
+    if rows:
+        print(table(rows))
+    if corpus:
+        print("\n" + scaling_note(corpus))
     return 0
 
 

@@ -20,8 +20,9 @@ from typing import Sequence
 
 import numpy as np
 
-BAND = 6  # pages each side of the previous block's place that a block is compared with
-BLOCK = 32  # chunks scored together (about a page and a half)
+BAND = 6  # pages each side of a block's rough place that its chunks are compared with
+BLOCK = 32  # chunks placed together (about a page and a half)
+SMOOTH = 2  # blocks each side in the running median of rough places
 
 
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
@@ -77,12 +78,13 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
         best = scores.argmax(axis=1)
         return best + p0, scores[np.arange(len(members)), best]
 
-    # chunks in reading order, a block at a time, each compared with the pages around
-    # where the previous block was; a block whose pages pile up at the edge of its band
-    # is scored again with the band doubled (text the other side does not print)
-    here = 0
-    for start in range(0, len(chunks), BLOCK):
-        members = np.arange(start, min(start + BLOCK, len(chunks)))
+    # each block of chunks is compared with the pages around its rough place; a block
+    # whose predictions pile up at the edge of that band is scored again with the band
+    # doubled (text the other side does not print)
+    blocks = [np.arange(s, min(s + BLOCK, len(chunks))) for s in range(0, len(chunks), BLOCK)]
+    places = (_rough_places(blocks, chunk_ids, chunk_w, page_ids, page_w, df, P)
+              if P > 2 * BAND + 1 else np.full(len(blocks), P // 2))
+    for members, here in zip(blocks, places):
         band = BAND
         while True:
             p0, p1 = max(0, here - band), min(P, here + band + 1)
@@ -95,8 +97,43 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
                 break
             band *= 2
         labels[members] = np.where(value > 0, best, -1)
-        if len(found):
-            here = middle
     return labels
 
 
+def _rough_places(blocks: list[np.ndarray], chunk_ids: list[np.ndarray], chunk_w: list[np.ndarray],
+                  page_ids: list[np.ndarray], page_w: list[np.ndarray], df: np.ndarray,
+                  P: int) -> np.ndarray:
+    """The page each block of chunks matches best among all pages, by its words printed on
+    at most a quarter of the pages (an inverted index: the common words, which would make
+    this pages x blocks, weigh little anyway), median-smoothed over ``SMOOTH`` blocks each
+    side.  Blocks matching nothing take their neighbours' place."""
+    specific = df <= max(2, P // 4)
+    # postings of the specific words: (word, page, weight) sorted by word
+    post_word = np.concatenate(page_ids)
+    post_page = np.repeat(np.arange(P), [len(u) for u in page_ids])
+    post_weight = np.concatenate(page_w)
+    keep = specific[post_word]
+    order = np.argsort(post_word[keep], kind="stable")
+    post_word, post_page, post_weight = post_word[keep][order], post_page[keep][order], post_weight[keep][order]
+    # (block, word, weight) of the specific words of every chunk
+    block_of = np.concatenate([np.full(sum(len(chunk_ids[c]) for c in m), b) for b, m in enumerate(blocks)])
+    word = np.concatenate(chunk_ids)
+    weight = np.concatenate(chunk_w)
+    keep = specific[word]
+    block_of, word, weight = block_of[keep], word[keep], weight[keep]
+    first = np.searchsorted(post_word, word, side="left")
+    count = np.searchsorted(post_word, word, side="right") - first
+    pair = np.repeat(np.arange(len(word)), count)
+    offset = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count)
+    at = np.repeat(first, count) + offset
+    votes = np.bincount(block_of[pair] * P + post_page[at], weights=weight[pair] * post_weight[at],
+                        minlength=len(blocks) * P).reshape(len(blocks), P)
+    matched = np.flatnonzero(votes.max(axis=1) > 0)
+    if len(matched) == 0:
+        return (np.arange(len(blocks)) * P) // max(1, len(blocks))
+    place = votes[matched].argmax(axis=1).astype(np.float64)
+    w = min(SMOOTH, (len(place) - 1) // 2)
+    if w > 0:
+        padded = np.pad(place, w, mode="edge")
+        place = np.median(np.lib.stride_tricks.sliding_window_view(padded, 2 * w + 1), axis=1)
+    return np.rint(np.interp(np.arange(len(blocks)), matched, place)).astype(np.int64)

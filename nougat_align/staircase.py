@@ -9,8 +9,7 @@ programming, which cannot get stuck behind an early mistake:
 Chunks before the first page and after the last one may stay unassigned (markdown the PDF
 does not print) at cost 1 per chunk.  A forward and a backward pass give, for every
 boundary, the interval of positions whose best total cost is within ``slack`` of the
-optimum, widened by one chunk on each side (a chunk that straddles a boundary carries one
-label): the boundary's uncertainty, which bounds where the fuzzy trim searches.
+optimum: the boundary's uncertainty, which bounds where the fuzzy trim searches.
 
 Cost is linear in the document: a segment is at most what a page can hold (``max_len``
 chunks, and twice what was predicted for it or for a typical page), and boundary ``k`` is only tried in a band around where the predictions themselves
@@ -105,10 +104,6 @@ def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None
             low[k] = high[k] = starts[k]
         else:
             low[k], high[k] = lo[k] + int(near.min()), lo[k] + int(near.max())
-    # a chunk that straddles a page boundary carries one label: the true boundary may be
-    # anywhere in the chunk before or after the fitted one
-    low = np.maximum(low - 1, 0)
-    high = np.minimum(high + 1, n)
     return Staircase(starts=starts, low=low, high=high, cost=best)
 
 
