@@ -23,6 +23,7 @@ import numpy as np
 BAND = 6  # pages each side of a block's rough place that its chunks are compared with
 BLOCK = 32  # chunks placed together (about a page and a half)
 SMOOTH = 2  # blocks each side in the running median of rough places
+SPECIFIC_PAGES = 12  # words printed on more pages than this do not place blocks
 
 
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
@@ -104,10 +105,11 @@ def _rough_places(blocks: list[np.ndarray], chunk_ids: list[np.ndarray], chunk_w
                   page_ids: list[np.ndarray], page_w: list[np.ndarray], df: np.ndarray,
                   P: int) -> np.ndarray:
     """The page each block of chunks matches best among all pages, by its words printed on
-    at most a quarter of the pages (an inverted index: the common words, which would make
-    this pages x blocks, weigh little anyway), median-smoothed over ``SMOOTH`` blocks each
-    side.  Blocks matching nothing take their neighbours' place."""
-    specific = df <= max(2, P // 4)
+    at most ``SPECIFIC_PAGES`` pages (and a quarter of them), through an inverted index:
+    the work is at most ``SPECIFIC_PAGES`` postings per word of the markdown, whatever the
+    length (common words weigh little anyway).  Median-smoothed over ``SMOOTH`` blocks each
+    side; blocks matching nothing take their neighbours' place."""
+    specific = df <= max(2, min(P // 4, SPECIFIC_PAGES))
     # postings of the specific words: (word, page, weight) sorted by word
     post_word = np.concatenate(page_ids)
     post_page = np.repeat(np.arange(P), [len(u) for u in page_ids])
@@ -120,7 +122,9 @@ def _rough_places(blocks: list[np.ndarray], chunk_ids: list[np.ndarray], chunk_w
     word = np.concatenate(chunk_ids)
     weight = np.concatenate(chunk_w)
     keep = specific[word]
-    block_of, word, weight = block_of[keep], word[keep], weight[keep]
+    key, inv = np.unique(block_of[keep] * len(df) + word[keep], return_inverse=True)
+    weight = np.bincount(inv, weights=weight[keep])  # one entry per (block, word)
+    block_of, word = key // len(df), key % len(df)
     first = np.searchsorted(post_word, word, side="left")
     count = np.searchsorted(post_word, word, side="right") - first
     pair = np.repeat(np.arange(len(word)), count)
