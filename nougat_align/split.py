@@ -146,7 +146,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     # figure text out of the page text); a markdown without any has nothing to gain
     detect = (isinstance(figures, str) and figures == "detect"
               and any(f.kind in ("figure", "table") for f in md.floats))
-    textpages = pdf_text.textpages(doc, vectors=detect)
+    textpages = pdf_text.textpages(doc, vectors=True) if detect else None  # else page by page
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
