@@ -38,10 +38,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.run import DEFAULT_VENV, REFERENCE, papers_in, run_child  # noqa: E402
+from benchmarks.run import DEFAULT_VENV, papers_in, run_child  # noqa: E402
 from nougat_align.evaluate import load_truth, score_paper, summarize  # noqa: E402
 
 SETS = [ROOT / "benchmarks" / "synth", ROOT / "benchmarks" / "synth-hard"]
+# ../shared next to the checkout, or next to the folder of worktrees
+REFERENCE = next((p / "shared" / "tools" / "nougat_reference" for p in (ROOT.parent, ROOT.parent.parent)
+                  if (p / "shared" / "tools" / "nougat_reference").is_dir()), ROOT.parent / "shared")
 
 
 # ------------------------------------------------------------------------ building
