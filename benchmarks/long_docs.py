@@ -5,7 +5,7 @@
         [--work /tmp/na-long] [--plot docs/long_docs.svg] [--json FILE]
 
 Documents of about 30, 100 and 300 pages are built by joining the synthetic papers
-(benchmarks/synth, then benchmarks/synth-hard) in order: the PDFs with PyMuPDF, the
+(benchmarks/synth and benchmarks/synth-hard alternately, so every length has the same mix): the PDFs with PyMuPDF, the
 markdown of each paper (``html_to_markdown``) with its floats and footnotes shifted to the
 joined text.  Float numbers repeat from paper to paper ("Figure 1" in every one), which no
 real thesis does; in the joined markdown they get a chapter prefix ("3.1") so a float is
@@ -27,6 +27,7 @@ float placement), pooled over the papers.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import shutil
 import statistics
@@ -63,7 +64,9 @@ def build(size: int, work: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     doc = pymupdf.open()
     text, floats, notes, parts = "", [], [], []
-    for i, d in enumerate(p for s in SETS for p in papers_in(s)):
+    sets = [papers_in(s) for s in SETS]
+    mixed = [p for group in itertools.zip_longest(*sets) for p in group if p is not None]
+    for i, d in enumerate(mixed):
         if doc.page_count >= size:
             break
         with pymupdf.open(d / "paper.pdf") as part:
