@@ -5,14 +5,16 @@ inverse page frequency, unit length); a markdown chunk goes to the page whose ve
 has the largest dot product with.  Words are the normalized tokens of ``normalize`` (so
 ``\\alpha`` and ``α`` are the same feature).  Noise is the staircase's job.
 
-Cost is linear in the document: the chunks are read in order, ``BLOCK`` at a time, and a
-block is compared only with the pages within ``BAND`` of where the previous block was (the
-median of its predictions).  A block whose predictions pile up at the edge of that band
-(markdown the PDF does not print, or pages the markdown lacks) is scored again with the
-band doubled, so the tracker does not lose its place.  Documents of up to ``2 * BAND + 1``
-pages compare every chunk with every page.  (A one-vs-rest linear SVM over all pages, as
-before, cost pages x lines to train, and scikit-learn's import alone held 150 MB, half the
-memory of a run.)
+Cost is linear in the document.  The chunks go in blocks of ``BLOCK``; a block's rough place
+is the page it matches best by its specific words (printed on few pages: an inverted index,
+so the work is bounded per word), median-smoothed over neighbouring blocks.  Its chunks are
+then compared only with the pages within ``BAND`` of that place.  A block whose predictions
+pile up at the edge of the band (markdown the PDF does not print, or pages the markdown
+lacks) is scored again with the band doubled, and its chunks that match weakly are also
+tried around the next block's place (a block that straddles such a jump).  Documents of up
+to ``2 * BAND + 1`` pages compare every chunk with every page.  (A one-vs-rest linear SVM
+over all pages, as before, cost pages x lines to train, and scikit-learn's import alone
+held 150 MB, half the memory of a run.)
 """
 from __future__ import annotations
 
@@ -85,18 +87,28 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
     blocks = [np.arange(s, min(s + BLOCK, len(chunks))) for s in range(0, len(chunks), BLOCK)]
     places = (_rough_places(blocks, chunk_ids, chunk_w, page_ids, page_w, df, P)
               if P > 2 * BAND + 1 else np.full(len(blocks), P // 2))
-    for members, here in zip(blocks, places):
+    for b, (members, here) in enumerate(zip(blocks, places)):
         band = BAND
         while True:
             p0, p1 = max(0, here - band), min(P, here + band + 1)
             best, value = score(members, p0, p1)
             found = best[value > 0]
-            if not len(found):
+            if p0 == 0 and p1 == P:
                 break
-            middle = int(np.median(found))
-            if (p0 == 0 or middle > p0 + 1) and (p1 == P or middle < p1 - 2):
-                break
+            if len(found):
+                middle = int(np.median(found))
+                if (p0 == 0 or middle > p0 + 1) and (p1 == P or middle < p1 - 2):
+                    break
             band *= 2
+        # a block that straddles a jump (pages the markdown lacks): its chunks that match
+        # weakly here are tried around the next block's place
+        weak = value < 0.5 * np.median(value)
+        if weak.any() and b + 1 < len(blocks) and not (p0 == 0 and p1 == P):
+            nxt = places[b + 1]
+            best2, value2 = score(members[weak], max(0, nxt - BAND), min(P, nxt + BAND + 1))
+            better = value2 > value[weak]
+            best[np.flatnonzero(weak)[better]] = best2[better]
+            value[np.flatnonzero(weak)[better]] = value2[better]
         labels[members] = np.where(value > 0, best, -1)
     return labels
 
