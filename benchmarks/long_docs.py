@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -118,11 +119,14 @@ print(json.dumps({"seconds": secs, "pages": a.num_pages, "kept": len(a.kept_page
 """
 
 
-def run_once(system: str, folder: Path, venv: Path, floats: str = "parts") -> dict:
+def run_once(system: str, folder: Path, venv: Path, floats: str = "parts",
+             before: Path | None = None) -> dict:
     pred = folder / f"pred-{system}"
     shutil.rmtree(pred, ignore_errors=True)
-    if system == "ours":
-        out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred), floats], cwd=ROOT)
+    if system in ("ours", "before"):  # "before": the same code path from another checkout
+        src = ROOT if system == "ours" else before
+        out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred), floats], cwd=src,
+                                env=dict(os.environ, PYTHONPATH=str(src)))
         res = json.loads(out)
     else:
         _, _, rss = run_child([str(venv / "bin" / "python"), str(REFERENCE / "anchor_nougat.py"),
@@ -150,14 +154,14 @@ def accuracy(folder: Path, pred: Path) -> dict:
 
 
 def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv: Path,
-            floats: str = "parts") -> list[dict]:
+            floats: str = "parts", before: Path | None = None) -> list[dict]:
     rows = []
     for size in sizes:
         folder = build(size, work)
         runs: dict[str, list[dict]] = {s: [] for s in systems}
         for _ in range(repeat):  # interleaved
             for s in systems:
-                runs[s].append(run_once(s, folder, venv, floats))
+                runs[s].append(run_once(s, folder, venv, floats, before))
         for s in systems:
             secs = statistics.median(r["seconds"] for r in runs[s])
             last = runs[s][-1]
@@ -165,7 +169,7 @@ def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv:
                    "seconds": round(secs, 3), "ms_per_page": round(1000 * secs / last["pages"], 2),
                    "rss_mb": max(r["rss_mb"] for r in runs[s]),
                    "accuracy": accuracy(folder, folder / f"pred-{s}")}
-            if s == "ours":
+            if s != "nougat":
                 tim: dict[str, list[float]] = {}
                 for r in runs[s]:
                     for k, v in r["timings"].items():
@@ -262,11 +266,11 @@ def table(rows: list[dict]) -> str:
     stages = [r for r in rows if "stage_ms_per_page" in r]
     if stages:
         names = list(stages[0]["stage_ms_per_page"])
-        L += ["", "Our stages, ms per page:", "",
-              "| pages | " + " | ".join(names) + " |", "|--:|" + "--:|" * len(names)]
+        L += ["", "Stages of the split, ms per page (median run):", "",
+              "| system | pages | " + " | ".join(names) + " |", "|---|--:|" + "--:|" * len(names)]
         for r in stages:
-            L.append(f"| {r['pages']} | " + " | ".join(f"{r['stage_ms_per_page'].get(n, 0):.2f}"
-                                                      for n in names) + " |")
+            L.append(f"| {r['system']} | {r['pages']} | " + " | ".join(
+                f"{r['stage_ms_per_page'].get(n, 0):.2f}" for n in names) + " |")
     return "\n".join(L)
 
 
@@ -278,10 +282,12 @@ def plot(rows: list[dict], path: Path) -> None:
 
     matplotlib.rcParams["svg.hashsalt"] = "nougat-align"  # deterministic ids
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    for s, style in (("ours", "o-"), ("nougat", "s--")):
+    names = {"ours": "nougat-align", "before": "nougat-align before issue 14",
+             "nougat": "Nougat split_markdown"}
+    for s, style in (("ours", "o-"), ("before", "^:"), ("nougat", "s--")):
         pts = [(r["pages"], r["ms_per_page"]) for r in rows if r["system"] == s]
         if pts:
-            ax.plot(*zip(*pts), style, label="nougat-align" if s == "ours" else "Nougat split_markdown")
+            ax.plot(*zip(*pts), style, label=names[s])
     ax.set_xlabel("pages in the document")
     ax.set_ylabel("split ms per page")
     ax.set_yscale("log")
@@ -302,15 +308,18 @@ def main() -> int:
     ap.add_argument("--floats", choices=["parts", "joined"], default="parts",
                     help="ours: float records found in each paper's own PDF and numbered like a "
                          "thesis (default), or our detector on the joined PDF (its labels repeat)")
+    ap.add_argument("--before", type=Path, help="also run the nougat_align of this checkout "
+                    "(e.g. `git archive <commit> nougat_align | tar -x -C DIR`) as 'before'")
     ap.add_argument("--plot", type=Path)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--corpus", type=Path, help="also measure papers per core-hour by stage on "
                     "this corpus of real papers (<paper>/paper.html, paper.pdf, SOURCE.txt)")
     a = ap.parse_args()
-    systems = ["ours", "nougat"] if a.nougat else ["ours"]
+    systems = ["ours"] + (["before"] if a.before else []) + (["nougat"] if a.nougat else [])
     a.work.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(a.work)  # run_child's RSS files: not in a /tmp others may sweep
-    rows = measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats) if a.sizes else []
+    rows = (measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats, a.before)
+            if a.sizes else [])
     corpus = corpus_rates(a.corpus, a.work) if a.corpus else None
     if a.json:
         a.json.write_text(json.dumps({"long": rows, "corpus": corpus}, indent=1) + "\n", encoding="utf-8")
