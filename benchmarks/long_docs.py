@@ -281,6 +281,7 @@ def plot(rows: list[dict], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     matplotlib.rcParams["svg.hashsalt"] = "nougat-align"  # deterministic ids
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: a small file
     fig, ax = plt.subplots(figsize=(5, 3.2))
     names = {"ours": "nougat-align", "before": "nougat-align before issue 14",
              "nougat": "Nougat split_markdown"}
