@@ -44,8 +44,10 @@ body text, so appended floats cannot be mistaken for body words.
 without truth: per kept page, the multiset overlap of the page's markdown words (math and
 tables removed, captions and footnotes kept) with the words poppler's ``pdftotext`` reads
 from the same PDF page -- precision (share of markdown words found in the PDF page),
-recall (share of PDF page words found in the markdown) and F1, and their means over kept
-pages.  This is an agreement measure, not truth: text the markdown cannot hold (table
+coverage (share of the PDF page's prose words found in the markdown: words of three letters
+or more, less those the markdown's math and tables hold) and F1, and their means over kept
+pages; per paper and in total it counts the kept pages with precision below
+:data:`LOW_PRECISION`, coverage below :data:`LOW_COVERAGE`, or ending in a heading.  This is an agreement measure, not truth: text the markdown cannot hold (table
 cells, math glyphs, running heads, reference lists formatted differently) keeps it below
 1.0 even for a perfect split.  It is meant for comparing splits of the same papers.
 pdftotext is used on purpose, not PyMuPDF, so the measure does not share the splitter's
@@ -72,6 +74,9 @@ from nougat_align.errors import InputError, ToolError
 
 #: Unmatched predicted runs at least this long are aligned again (text repeated on pages).
 MIN_DUPLICATE_RUN = 8
+#: PDF-text mode: kept pages below these are counted as faults.
+LOW_PRECISION = 0.9
+LOW_COVERAGE = 0.5
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])")
@@ -139,6 +144,19 @@ def parse_page(md: str) -> dict[str, Any]:
         floats.append(para)
     return {"body": "\n\n".join(body), "captions": captions, "footnotes": footnotes,
             "float_text": "\n\n".join(floats)}
+
+
+_HEADING_LINE = re.compile(r"^#{1,6} \S")
+
+
+def ends_in_heading(md: str) -> bool:
+    """A page whose running text ends with a heading (floats and footnotes appended
+    after the text do not count): LaTeX never prints a heading at the foot of a page."""
+    paras = [p.strip() for p in _paragraphs(md)]
+    while paras and (_FLOAT_LABEL.match(paras[-1]) or paras[-1].startswith("\\begin{")
+                     or paras[-1].endswith("\\end{table}")):
+        paras.pop()
+    return bool(paras) and bool(_HEADING_LINE.match(paras[-1].splitlines()[-1]))
 
 
 def markdown_body_words(md: str) -> list[str]:
@@ -472,9 +490,11 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any
 
     ``pdf_pages[k]`` is the text of PDF page k+1; ``pages`` maps 1-based page numbers to
     markdown.  Per kept page: ``precision`` = multiset share of the markdown words found
-    in the PDF page, ``recall`` = share of the PDF page's words found in the markdown,
-    ``f1``.  ``mean_*`` average over kept pages (a page without words on either side
-    scores 0).  Pages numbered beyond the PDF are listed in ``extra_pages``.
+    in the PDF page, ``coverage`` = share of the PDF page's prose words found in the markdown,
+    ``f1``, and ``ends_in_heading``.  ``mean_*`` average over kept pages (a page without
+    words on either side scores 0); ``low_precision``, ``low_coverage`` and
+    ``heading_at_end`` count kept pages with a fault.  Pages numbered beyond the PDF are
+    listed in ``extra_pages``.
     """
     n_pages = len(pdf_pages)
     rows = []
@@ -484,19 +504,30 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any
         common = sum((md & ref).values())
         n_md, n_ref = sum(md.values()), sum(ref.values())
         prec = common / n_md if n_md else 0.0
-        rec = common / n_ref if n_ref else 0.0
+        # coverage leaves math and tables out of the PDF side too: only its words of three
+        # letters or more, less those the label's math and tables hold ("log", "Method")
+        prose = Counter({w: c for w, c in ref.items() if len(w) >= 3 and w.isalpha()})
+        prose -= Counter(normalize_words(pages[p])) - md
+        n_prose = sum(prose.values())
+        rec = sum((md & prose).values()) / n_prose if n_prose else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         rows.append({"page": p, "words_markdown": n_md, "words_pdf": n_ref,
-                     "precision": prec, "recall": rec, "f1": f1})
+                     "precision": prec, "coverage": rec, "f1": f1,
+                     "ends_in_heading": ends_in_heading(pages[p])})
+    return {"num_pages": n_pages, **_pdf_text_summary(rows, n_pages),
+            "extra_pages": sorted(q for q in pages if not 1 <= q <= n_pages), "pages": rows}
 
+
+def _pdf_text_summary(rows: list[dict[str, Any]], n_pages: int) -> dict[str, Any]:
     def mean(key: str) -> Optional[float]:
         return float(np.mean([r[key] for r in rows])) if rows else None
 
-    return {"num_pages": n_pages, "pages_kept": len(rows),
-            "pages_kept_rate": _ratio(len(rows), n_pages),
-            "extra_pages": sorted(q for q in pages if not 1 <= q <= n_pages),
-            "mean_precision": mean("precision"), "mean_recall": mean("recall"),
-            "mean_f1": mean("f1"), "pages": rows}
+    return {"pages_kept": len(rows), "pages_kept_rate": _ratio(len(rows), n_pages),
+            "mean_precision": mean("precision"), "mean_coverage": mean("coverage"),
+            "mean_f1": mean("f1"),
+            "low_precision": sum(r["precision"] < LOW_PRECISION for r in rows),
+            "low_coverage": sum(r["coverage"] < LOW_COVERAGE for r in rows),
+            "heading_at_end": sum(r["ends_in_heading"] for r in rows)}
 
 
 def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:
@@ -523,14 +554,7 @@ def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:
         papers[name] = score_pdf_text(pdftotext_pages(f), pages)
     rows = [r for s in papers.values() for r in s["pages"]]
     n_pages = sum(s["num_pages"] for s in papers.values())
-
-    def mean(key: str) -> Optional[float]:
-        return float(np.mean([r[key] for r in rows])) if rows else None
-
-    summary = {"papers": len(papers), "num_pages": n_pages, "pages_kept": len(rows),
-               "pages_kept_rate": _ratio(len(rows), n_pages),
-               "mean_precision": mean("precision"), "mean_recall": mean("recall"),
-               "mean_f1": mean("f1")}
+    summary = {"papers": len(papers), "num_pages": n_pages, **_pdf_text_summary(rows, n_pages)}
     return {"mode": "pdf_text", "pdf": str(pdf), "pred": str(pred_dir),
             "papers": papers, "summary": summary}
 
@@ -571,11 +595,15 @@ def format_table(result: dict[str, Any]) -> str:
                          _fmt(s["footnote_placement_accuracy"])])
         return _table(header, rows)
     if result.get("mode") == "pdf_text":
-        header = ["paper", "pages", "kept", "precision", "recall", "F1"]
+        header = ["paper", "pages", "kept", "precision", "coverage", "F1",
+                  f"prec<{LOW_PRECISION}", f"cov<{LOW_COVERAGE}", "heading at end"]
         items = list(result["papers"].items()) + [("all", result["summary"])]
         for name, s in items:
             rows.append([name, _fmt(s["num_pages"]), _fmt(s["pages_kept"]),
-                         _fmt(s["mean_precision"]), _fmt(s["mean_recall"]), _fmt(s["mean_f1"])])
+                         _fmt(s["mean_precision"]), _fmt(s["mean_coverage"]), _fmt(s["mean_f1"]),
+                         _fmt(s["low_precision"]), _fmt(s["low_coverage"]),
+                         _fmt(s["heading_at_end"])])
         return (_table(header, rows)
-                + "\n(agreement of each kept page's markdown with its pdftotext text; not truth)")
+                + "\n(agreement of each kept page's markdown with its pdftotext text; not truth;"
+                " the last three columns count kept pages)")
     raise InputError("not an evaluation result (no 'mode')")

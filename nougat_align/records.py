@@ -164,6 +164,9 @@ class PageText(Record):
 
     ``uncertainty`` is the character interval in which the page start could lie with a
     near-optimal staircase; ``reason`` says why a page is not kept ("" when kept).
+    ``precision`` is the share of the label's words the page prints, ``coverage`` the
+    share of the page's body words the label holds (``page_check``); ``removed`` are
+    spans of ``[start, end)`` the page does not print, left out of its label.
     """
 
     page: int  # 1-based
@@ -177,6 +180,21 @@ class PageText(Record):
     uncertainty: tuple[int, ...] = ()
     floats: tuple[str, ...] = ()  # Float ids appended to this page
     footnotes: tuple[str, ...] = ()  # Footnote ids appended to this page
+    precision: float = 0.0
+    coverage: float = 0.0
+    removed: tuple[tuple[int, int], ...] = ()
+
+    def label_text(self, text: str) -> str:
+        """``text[start:end]`` without the ``removed`` spans; a cut that leaves two
+        spaces side by side keeps one."""
+        out, pos = "", self.start
+        for a, b in self.removed + ((self.end, self.end),):
+            piece = text[pos:a]
+            if out.endswith((" ", "\n")) and piece.startswith(" "):
+                piece = piece.lstrip(" ")
+            out += piece
+            pos = b
+        return out
 
 
 @dataclass(frozen=True)
@@ -197,7 +215,7 @@ class Alignment(Record):
 
     def page_markdown(self, page: PageText) -> str:
         """The markdown written for ``page``: its text, then its floats and footnotes."""
-        parts = [self.markdown.text[page.start:page.end].strip()]
+        parts = [page.label_text(self.markdown.text).strip()]
         by_id = {f.id: f.mmd for f in self.markdown.floats}
         by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
         parts += [by_id[i] for i in page.floats + page.footnotes if i in by_id]

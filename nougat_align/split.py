@@ -11,8 +11,12 @@ Stages (each in its own module, called here in order):
    gets a chunk interval of near-optimal positions.
 4. ``fuzzy_trim``: inside that interval, the last words of page k and the first words of
    page k+1 are found in the markdown; the boundary is cut at an exact character.
-5. Score: each page's markdown is checked against its PDF text (start, end, whole page).
+5. Blocks stay whole: a cut inside a heading or a display moves to its edge, and a
+   heading never ends a page (LaTeX does not print one at the foot of a page).
 6. Floats and footnotes held aside by html2md go to the page that prints them.
+7. Score: each page's markdown is checked against its PDF text at its start and end
+   (``score``) and as a whole in both directions (``page_check``: precision, coverage),
+   after cutting out prose the page does not print.  A page is kept when all pass.
 
 ``align`` never raises for a bad page: pages that cannot be trusted are returned with
 ``kept=False`` and a reason.  It raises ``InputError`` only when the PDF cannot be read.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import gc
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
@@ -33,8 +38,11 @@ from rapidfuzz.distance import Indel
 from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
+from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, join_hyphenated,
+                                     not_prose_spans, precision_coverage, prose, removable,
+                                     unprinted_runs)
 from nougat_align.page_classifier import predict_pages
-from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
+from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
 from nougat_align.staircase import fit_staircase
 
 CHUNK_WORDS = 24
@@ -43,6 +51,7 @@ MIN_PATTERN = 16  # shorter patterns are not evidence
 TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
+MISMATCH_SHARE = 0.3  # fewer of the PDF's body lines found in the markdown: not this paper
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
 
 
@@ -51,6 +60,7 @@ class _Line:
     words: list[str]
     role: str
     matched: bool = False  # most of its word trigrams occur in the markdown's running text
+    hyphen: bool = False  # the line ends in a hyphen after a letter (a word broken here)
 
 
 @dataclass
@@ -62,6 +72,14 @@ class _Page:
 
     def body(self) -> list[_Line]:
         return [ln for ln in self.lines if ln.role == "body"]
+
+    def printed(self) -> PrintedPage:
+        """All words the page prints, and the body words its label must hold (running
+        text, captions and footnotes; not furniture nor text inside a figure)."""
+        return PrintedPage(
+            printed=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines)),
+            body=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines
+                                       if ln.role in ("body", "aside"))))
 
     def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
         """(skipped text, pattern) pairs to try for the page's first (last) words: the
@@ -239,50 +257,159 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     cuts = np.maximum.accumulate(cuts)  # boundaries never cross
     clock.lap("trim")
 
-    # markdown offsets of the cuts
+    # markdown offsets of the cuts, moved to the edges of the blocks they would cut
     offsets = [_to_offset(int(c), joined, owner, toks, text) for c in cuts]
     for i in range(1, len(offsets)):
         offsets[i] = max(offsets[i], offsets[i - 1])
+    offsets = _whole_blocks(text, offsets)
 
     # 6. floats and footnotes
     float_pages = _place_floats(md, records, pages, offsets)
     note_pages = _place_footnotes(md, pages, offsets)
     clock.lap("floats")
 
-    # 5. scores
+    # 7. scores
+    first_token = np.searchsorted(toks.starts, offsets).tolist()
+    is_prose = _prose_mask(text, toks)
+    aside: dict[str, tuple[list[str], list[str]]] = {}  # id -> (prose words, other words)
+    for f in md.floats + md.footnotes:
+        words = norm_words(prose(f.caption if isinstance(f, Float) else f.text))
+        aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
     result = []
     for k in range(P):
         a, b = offsets[k], offsets[k + 1]
         page = pages[k]
-        own_floats = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
+        own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
-        ja, jb = int(cuts[k]), int(cuts[k + 1])
-        md_norm = joined[ja:jb]
-        start_score = _edge_score(heads[k], md_norm, at_start=True)
-        end_score = _edge_score(tails[k], md_norm, at_start=False)
+        ja, jb = int(cum[first_token[k]]), int(cum[first_token[k + 1]])
+        start_score = _edge_score(heads[k], joined[ja:jb], at_start=True)
+        end_score = _edge_score(tails[k], joined[ja:jb], at_start=False)
         score = round((start_score + end_score) / 2, 4)
+        printed = page.printed()
+        removed, words, other = _repair(text, toks, is_prose, first_token[k], first_token[k + 1],
+                                        printed)
+        for x, y in removed:
+            warnings.append(f"page {k + 1}: left out text the page does not print: "
+                            f"{_squash(text[x:y])!r}")
+        for i in own + own_notes:
+            words.extend(aside[i][0])
+            other.extend(aside[i][1])
+        precision, coverage = precision_coverage(words, other, printed)
         reason = ""
         if not page.has_text:
             reason = "no text layer"
-        elif not text[a:b].strip() and not own_floats:
+        elif not text[a:b].strip() and not own:
             reason = "empty"
         elif score < min_score:
             reason = "low score"
+        elif precision < MIN_PRECISION:
+            reason = "unprinted text"
+        elif coverage < MIN_COVERAGE:
+            reason = "incomplete"
         lo_c = tok_to_joined(int(stair.low[k]) * CHUNK_WORDS)
         hi_c = tok_to_joined(int(stair.high[k]) * CHUNK_WORDS)
         unc = (_to_offset(lo_c, joined, owner, toks, text), _to_offset(hi_c, joined, owner, toks, text))
         result.append(PageText(page=k + 1, start=a, end=b, score=score,
                                start_score=round(start_score, 4), end_score=round(end_score, 4),
                                kept=not reason, reason=reason, uncertainty=unc,
-                               floats=own_floats, footnotes=own_notes))
+                               floats=own, footnotes=own_notes,
+                               precision=round(precision, 4), coverage=round(coverage, 4),
+                               removed=tuple(removed)))
     clock.lap("score")
-    kept = sum(p.kept for p in result)
-    if kept == 0 and P > 1 and np.median([p.score for p in result]) < 0.5:
+    if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
+                              and np.median([p.score for p in result]) < 0.5):
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [replace(p, reason="mismatch") if p.reason != "no text layer" else p for p in result]
+        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
+                  for p in result]
+    kept = sum(p.kept for p in result)
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
                      warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
+
+
+def _squash(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _prose_mask(text: str, toks: Tokens) -> list[bool]:
+    """For every token: False when it lies in math, an environment or a code block."""
+    spans = np.asarray(not_prose_spans(text), dtype=np.int64).reshape(-1, 2)
+    i = np.searchsorted(spans[:, 0], toks.starts, side="right") - 1
+    inside = (i >= 0) & (toks.starts < spans[np.maximum(i, 0), 1]) if len(spans) else \
+        np.zeros(len(toks), dtype=bool)
+    return (~inside).tolist()
+
+
+def _repair(text: str, toks: Tokens, is_prose: list[bool], i0: int, i1: int,
+            printed: PrintedPage) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """Spans of the page's running text (tokens ``i0:i1``) that the page does not print
+    and that may be cut (prose only); the label's prose words without them, and the
+    words of its math, environments and code."""
+    words, mask = toks.words[i0:i1], is_prose[i0:i1]
+    removed: list[tuple[int, int]] = []
+    keep = list(mask)
+    for i, j in unprinted_runs(words, printed.trigrams(), mask):
+        x, y = int(toks.starts[i0 + i]), int(toks.ends[i0 + j - 1])
+        if removable(text[x:y]):
+            removed.append((x, y))
+            keep[i:j] = [False] * (j - i)
+    return (removed, [w for w, k in zip(words, keep) if k],
+            [w for w, p in zip(words, mask) if not p])
+
+
+def _mismatched(pages: list[_Page]) -> bool:
+    """Not the same paper: few of the PDF's body lines (of three words or more) have
+    their words in the markdown's running text."""
+    lines = [ln for p in pages for ln in p.lines if ln.role in ("body", "aside") and len(ln.words) >= 3]
+    found = sum(ln.matched or ln.role == "aside" for ln in lines)
+    return len(lines) >= 20 and found < MISMATCH_SHARE * len(lines)
+
+
+_HEADING = re.compile(r"#{1,6} ")
+_BLOCKS = (("\\[", "\\]"), ("```", "```"))
+
+
+def _whole_blocks(text: str, offsets: list[int]) -> list[int]:
+    """Cuts moved so that no block is split: a cut inside a display equation or a code
+    block moves to its nearer edge, a cut inside a heading line to the line's start, and
+    a page never ends with a heading (the heading goes to the next page, which prints
+    its title).  The first offset stays."""
+    out = list(offsets)
+    for k in range(1, len(out)):
+        c = out[k]
+        if k < len(out) - 1:
+            c = _outside_block(text, c)
+            line = text.rfind("\n", 0, c) + 1
+            if _HEADING.match(text, line):
+                c = line
+        out[k] = max(_before_trailing_headings(text, out[k - 1], c), out[k - 1])
+    return out
+
+
+def _outside_block(text: str, c: int) -> int:
+    for open_, close in _BLOCKS:
+        a = text.rfind(open_, 0, c)
+        if a < 0 or (open_ == close and text.count(open_, 0, c) % 2 == 0):
+            continue
+        if open_ != close and text.rfind(close, a + len(open_), c) >= 0:
+            continue
+        b = text.find(close, max(c, a + len(open_)))
+        if b < 0:
+            continue
+        b += len(close)
+        return a if c - a <= b - c else b
+    return c
+
+
+def _before_trailing_headings(text: str, floor: int, c: int) -> int:
+    while c > floor:
+        end = floor + len(text[floor:c].rstrip())
+        line = max(text.rfind("\n", floor, end) + 1, floor)
+        if end <= floor or not _HEADING.match(text, line):
+            break
+        c = line
+    return c
 
 
 def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
@@ -298,7 +425,9 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
         lines = []
         aside_words: list[str] = []
         for pl, words in zip(pp.lines, norm_lines([pl.text for pl in pp.lines])):
-            ln = _Line(words=words, role=pl.role)
+            raw = pl.text.rstrip()
+            ln = _Line(words=words, role=pl.role,
+                       hyphen=raw.endswith("-") and len(raw) > 1 and raw[-2].isalpha())
             if ln.role == "body" and len(words) >= 3:
                 grams = _trigrams(words)
                 in_body = len(grams & body) / len(grams)

@@ -275,7 +275,7 @@ def test_score_pdf_text_without_pdftotext():
     pdf = ["Alpha beta gamma. 1", "Delta epsilon zeta eta. 2"]
     s = score_pdf_text(pdf, {1: "alpha beta gamma\n", 2: "delta epsilon zeta eta\n"})
     assert [round(r["precision"], 3) for r in s["pages"]] == [1.0, 1.0]
-    assert [round(r["recall"], 3) for r in s["pages"]] == [0.75, 0.8]
+    assert [round(r["coverage"], 3) for r in s["pages"]] == [0.75, 0.8]
     s = score_pdf_text(pdf, {1: "alpha beta gamma delta\n", 3: "x"})
     assert s["pages_kept"] == 1 and s["extra_pages"] == [3]
     assert s["pages"][0]["precision"] == 0.75
@@ -319,7 +319,7 @@ def test_cli_eval_truth_and_pdf_text(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--pdf-text", str(SYNTH / TWO_COLUMN / "paper.pdf"),
                                       "--pred", str(pred)])
     assert result.exit_code == 0, result.output
-    assert "recall" in result.output
+    assert "coverage" in result.output and "heading at end" in result.output
 
 
 def test_cli_bad_options_give_one_line_error(tmp_path):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import subprocess
 import sys
 
@@ -225,3 +226,71 @@ def test_split_from_mmd(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert len(list((tmp_path / "o").glob("*.mmd"))) == 5
+
+
+# ------------------------------------------------- labels right in both directions (issue 11)
+
+
+def test_a_section_starting_a_page_goes_whole_to_that_page(basic_md):
+    result = align(basic_md, PAPERS / "basic" / "paper.pdf")
+    texts = [result.page_markdown(p) for p in result.pages]
+    assert texts[3].startswith("## 4 Discussion")  # not "## 4" at the foot of page 3
+    for t in texts:
+        assert not t.rstrip().splitlines()[-1].startswith("#")
+
+
+def test_cuts_move_out_of_headings_and_displays():
+    from nougat_align.split import _whole_blocks
+
+    text = "Some text here.\n\n## 1 Introduction\n\nBody starts.\n\n\\[x=1\\tag{1}\\]\n\nEnd."
+    heading = text.index("## 1")
+    assert _whole_blocks(text, [0, heading + 5, len(text)])[1] == heading  # inside the line
+    assert _whole_blocks(text, [0, text.index("Body"), len(text)])[1] == heading  # at its end
+    display = text.index("\\[")
+    assert _whole_blocks(text, [0, display + 3, len(text)])[1] == display
+    assert _whole_blocks(text, [0, text.index("\\tag") + 4, len(text)])[1] == text.index("\n\nEnd")
+
+
+def test_pages_carry_precision_and_coverage(basic_md):
+    result = align(basic_md, PAPERS / "basic" / "paper.pdf")
+    for p in result.pages:
+        assert p.kept and p.precision >= 0.95 and p.coverage >= 0.95
+    back = Alignment.from_dict(json.loads(json.dumps(result.to_dict())))
+    assert back == result
+
+
+def test_text_the_page_does_not_print_is_left_out(basic_md):
+    """An endnote LaTeXML inlined: cut out of the label with a warning, page kept."""
+    note = ("Endnote: the survey forms were printed on recycled paper donated by the "
+            "parish council of the neighbouring valley.")
+    at = basic_md.text.index("The recurrence is exact")
+    at = basic_md.text.index(". ", at) + 1
+    md = replace(basic_md, text=basic_md.text[:at] + " " + note + basic_md.text[at:])
+    result = align(md, PAPERS / "basic" / "paper.pdf")
+    page = result.pages[3]
+    assert page.kept and len(page.removed) == 1
+    label = result.page_markdown(page)
+    assert "recycled paper" not in label and "The recurrence is exact" in label
+    assert "  " not in label.split("\n")[2]
+    assert any("does not print" in w and "recycled paper" in w for w in result.warnings)
+
+
+def test_a_page_missing_half_its_text_is_dropped_as_incomplete(basic_md):
+    result = align(basic_md, PAPERS / "basic" / "paper.pdf")
+    page = result.pages[1]
+    a, b = page.start, page.end
+    cut = basic_md.text[:a + (b - a) // 3] + "\n\n" + basic_md.text[b:]  # page 2 loses 2/3
+    again = align(replace(basic_md, text=cut), PAPERS / "basic" / "paper.pdf")
+    assert not again.pages[1].kept and again.pages[1].reason in ("incomplete", "low score")
+    assert again.pages[1].coverage < 0.7
+
+
+def test_pair_sharing_a_few_sentences_is_a_mismatch(tmp_path, basic_md):
+    """HTML of one paper with the PDF of another that shares a paragraph: nothing kept."""
+    other = html_to_markdown(PAPERS / "twocol" / "paper.html").text
+    shared = other[other.index("What is much less clear"):][:600]
+    md = replace(basic_md, text=basic_md.text + "\n\n" + shared + "\n")
+    out = tmp_path / "out"
+    result = process_paper(md, PAPERS / "twocol" / "paper.pdf", out, images=False)
+    assert result.kept == 0 and result.reasons == {"mismatch": 5}
+    assert not list(out.glob("*.mmd"))
