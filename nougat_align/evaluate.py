@@ -28,6 +28,11 @@ both.  From these (truth word, predicted page) pairs:
   side; among equally good cuts, the one closest to the true start).  The error is
   ``|b - true start|`` in words.  Reported as median, 90th percentile (linear
   interpolation) and mean over the measured boundaries.
+* ``headings_right`` -- truth section headings found whole (a ``#`` line ending with the
+  title's words) on the page that prints their title, and on no other page;
+  ``heading_at_end`` -- kept pages whose running text ends with a heading;
+  ``unprinted_pages`` -- kept pages holding half or more of the word trigrams of a text
+  the truth lists as ``unprinted`` (in the HTML, printed on no page).
 * ``float_placement_accuracy`` -- share of truth captions (matched by kind and number, e.g.
   a ``Figure 3: ...`` or ``Table 2: ...`` line) found on their true page and on no other
   page.  ``footnote_placement_accuracy`` does the same for ``Footnote N: ...`` lines.
@@ -370,6 +375,14 @@ def score_paper(truth: dict[str, Any], pages: dict[int, str]) -> dict[str, Any]:
     notes = truth.get("footnotes", [])
     notes_right = sum(1 for f in notes if found_notes.get(int(f["mark"])) == {f["page"]})
 
+    heads = _heading_pages(pages)
+    sections = truth.get("sections", [])
+    heads_right = sum(1 for s in sections
+                      if heads.get(tuple(normalize_words(s["title"]))) == {_page_of_word(bounds, s["word_index"])})
+    unprinted = [_trigrams(normalize_words(t)) for t in truth.get("unprinted", [])]
+    page_grams = {p: _trigrams(normalize_words(md)) for p, md in pages.items()}
+    unprinted_pages = sum(1 for g in page_grams.values()
+                          if any(u and len(u & g) >= 0.5 * len(u) for u in unprinted))
     err_values = list(errors.values())
     return {
         "paper_id": truth.get("paper_id"),
@@ -395,8 +408,32 @@ def score_paper(truth: dict[str, Any], pages: dict[int, str]) -> dict[str, Any]:
         "footnotes": len(notes),
         "footnotes_right": notes_right,
         "footnote_placement_accuracy": _ratio(notes_right, len(notes)),
+        "headings": len(sections),
+        "headings_right": heads_right,
+        "heading_at_end": sum(ends_in_heading(md) for md in pages.values()),
+        "unprinted_pages": unprinted_pages,
         "pages": page_rows,
     }
+
+
+def _trigrams(words: list[str]) -> set[tuple[str, str, str]]:
+    return set(zip(words, words[1:], words[2:]))
+
+
+def _page_of_word(bounds: list[int], index: int) -> int:
+    """1-based page of truth word ``index`` given page starts plus the end."""
+    return int(np.searchsorted(bounds, index, side="right"))
+
+
+def _heading_pages(pages: dict[int, str]) -> dict[tuple[str, ...], set[int]]:
+    """Normalized words of every heading line (numbers dropped) -> pages holding it."""
+    out: dict[tuple[str, ...], set[int]] = {}
+    for p, md in pages.items():
+        for line in md.splitlines():
+            if _HEADING_LINE.match(line):
+                words = tuple(w for w in normalize_words(line) if not w.isdigit())
+                out.setdefault(words, set()).add(p)
+    return out
 
 
 def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -408,7 +445,8 @@ def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for s in scores:
         for k in ("num_pages", "pages_kept", "num_words", "words_correct", "words_output",
                   "words_output_right", "pages_exact", "floats", "floats_right",
-                  "footnotes", "footnotes_right"):
+                  "footnotes", "footnotes_right", "headings", "headings_right",
+                  "heading_at_end", "unprinted_pages"):
             tot[k] += s[k]
         errs.extend(s["boundary_errors"])
     return {
@@ -425,6 +463,9 @@ def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "boundary_error_mean": float(np.mean(errs)) if errs else None,
         "float_placement_accuracy": _ratio(tot["floats_right"], tot["floats"]),
         "footnote_placement_accuracy": _ratio(tot["footnotes_right"], tot["footnotes"]),
+        "heading_accuracy": _ratio(tot["headings_right"], tot["headings"]),
+        "heading_at_end": tot["heading_at_end"],
+        "unprinted_pages": tot["unprinted_pages"],
     }
 
 
@@ -585,14 +626,18 @@ def format_table(result: dict[str, Any]) -> str:
     rows = []
     if result.get("mode") == "truth":
         header = ["paper", "pages", "kept", "word acc", "precision", "page exact",
-                  "bnd med", "bnd p90", "floats", "footnotes"]
+                  "bnd med", "bnd p90", "floats", "footnotes", "headings", "heading at end",
+                  "unprinted"]
         items = list(result["papers"].items()) + [("all", result["summary"])]
         for name, s in items:
+            head_acc = s.get("heading_accuracy", _ratio(s["headings_right"], s["headings"])
+                             if "headings" in s else None)
             rows.append([name, _fmt(s["num_pages"]), _fmt(s["pages_kept"]),
                          _fmt(s["word_page_accuracy"]), _fmt(s["precision"]),
                          _fmt(s["page_exact_rate"]), _fmt(s["boundary_error_median"], 1),
                          _fmt(s["boundary_error_p90"], 1), _fmt(s["float_placement_accuracy"]),
-                         _fmt(s["footnote_placement_accuracy"])])
+                         _fmt(s["footnote_placement_accuracy"]), _fmt(head_acc),
+                         _fmt(s["heading_at_end"]), _fmt(s["unprinted_pages"])])
         return _table(header, rows)
     if result.get("mode") == "pdf_text":
         header = ["paper", "pages", "kept", "precision", "coverage", "F1",

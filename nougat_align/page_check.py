@@ -2,9 +2,8 @@
 
 * ``precision``: share of the label's words the page prints (a label must not hold text
   the image does not show);
-* ``coverage``: share of the page's body words -- running heads, page numbers, margin
-  stamps and figure-region text left out -- that the label holds (a label must not miss
-  what the image shows).
+* ``coverage``: share of the page's words -- running heads, page numbers and margin
+  stamps left out -- that the label holds (a label must not miss what the image shows).
 
 Both are bag-of-words (multiset) shares over the normalized tokens of ``normalize``, of
 prose only: the label's math, tables and code (TeX there and glyphs on the page rarely
@@ -25,8 +24,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 MIN_PRECISION = 0.92
-MIN_COVERAGE = 0.7
-MIN_UNPRINTED_RUN = 8  # shorter runs are not removed (a mangled formula, a renamed label)
+MIN_COVERAGE = 0.5
+MIN_UNPRINTED_RUN = 6  # shorter runs are not removed (a mangled formula, a renamed label)
 _NOT_PROSE = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}|```.*?```",
                         re.S)
 

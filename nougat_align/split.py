@@ -74,12 +74,13 @@ class _Page:
         return [ln for ln in self.lines if ln.role == "body"]
 
     def printed(self) -> PrintedPage:
-        """All words the page prints, and the body words its label must hold (running
-        text, captions and footnotes; not furniture nor text inside a figure)."""
+        """All words the page prints, and the body words its label must hold: all but
+        running heads, page numbers and margin stamps (text inside a figure too: a page
+        that is mostly a figure's own text has a label that misses most of the page)."""
         return PrintedPage(
             printed=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines)),
             body=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines
-                                       if ln.role in ("body", "aside"))))
+                                       if ln.role != "furniture")))
 
     def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
         """(skipped text, pattern) pairs to try for the page's first (last) words: the
@@ -273,7 +274,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     is_prose = _prose_mask(text, toks)
     aside: dict[str, tuple[list[str], list[str]]] = {}  # id -> (prose words, other words)
     for f in md.floats + md.footnotes:
-        words = norm_words(prose(f.caption if isinstance(f, Float) else f.text))
+        words = norm_words(prose(f.mmd if isinstance(f, Float) else f.text))  # "Footnote" unprinted
         aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
     result = []
     for k in range(P):
@@ -367,12 +368,12 @@ def _mismatched(pages: list[_Page]) -> bool:
 
 
 _HEADING = re.compile(r"#{1,6} ")
-_BLOCKS = (("\\[", "\\]"), ("```", "```"))
+_BLOCKS = (("\\[", "\\]"),)  # code listings may break across pages; displays never do
 
 
 def _whole_blocks(text: str, offsets: list[int]) -> list[int]:
-    """Cuts moved so that no block is split: a cut inside a display equation or a code
-    block moves to its nearer edge, a cut inside a heading line to the line's start, and
+    """Cuts moved so that no block is split: a cut inside a display equation moves to its
+    nearer edge, a cut inside a heading line to the line's start, and
     a page never ends with a heading (the heading goes to the next page, which prints
     its title).  The first offset stays."""
     out = list(offsets)
@@ -390,9 +391,7 @@ def _whole_blocks(text: str, offsets: list[int]) -> list[int]:
 def _outside_block(text: str, c: int) -> int:
     for open_, close in _BLOCKS:
         a = text.rfind(open_, 0, c)
-        if a < 0 or (open_ == close and text.count(open_, 0, c) % 2 == 0):
-            continue
-        if open_ != close and text.rfind(close, a + len(open_), c) >= 0:
+        if a < 0 or text.rfind(close, a + len(open_), c) >= 0:
             continue
         b = text.find(close, max(c, a + len(open_)))
         if b < 0:

@@ -272,10 +272,12 @@ def test_bad_input_is_input_error(tmp_path):
 # ----------------------------------------------------------------------------- PDF-text mode
 
 def test_score_pdf_text_without_pdftotext():
-    pdf = ["Alpha beta gamma. 1", "Delta epsilon zeta eta. 2"]
-    s = score_pdf_text(pdf, {1: "alpha beta gamma\n", 2: "delta epsilon zeta eta\n"})
+    pdf = ["Alpha beta gamma omega. 1", "Delta epsilon zeta eta log x. 2"]
+    s = score_pdf_text(pdf, {1: "alpha beta gamma\n", 2: "delta epsilon zeta eta \\(\\log x\\)\n"})
     assert [round(r["precision"], 3) for r in s["pages"]] == [1.0, 1.0]
-    assert [round(r["coverage"], 3) for r in s["pages"]] == [0.75, 0.8]
+    # coverage: prose words of 3+ letters; "log", which the label's math holds, left out
+    assert [round(r["coverage"], 3) for r in s["pages"]] == [0.75, 1.0]
+    assert s["low_coverage"] == 0 and s["heading_at_end"] == 0
     s = score_pdf_text(pdf, {1: "alpha beta gamma delta\n", 3: "x"})
     assert s["pages_kept"] == 1 and s["extra_pages"] == [3]
     assert s["pages"][0]["precision"] == 0.75
@@ -420,3 +422,26 @@ def test_generator_builds_and_checks_a_paper(tmp_path):
     assert (tmp_path / paper / "paper.pdf").is_file()
     # the truth cut scores perfectly, by construction
     assert score_paper(truth, cut(truth))["word_page_accuracy"] == 1.0
+
+
+def test_ends_in_heading():
+    from nougat_align.evaluate import ends_in_heading
+
+    assert ends_in_heading("Text of the page.\n\n## 4\n")
+    assert ends_in_heading("Text.\n\n## 2 Method\n\nFigure 1: A caption.\n\nFootnote 2: a note.\n")
+    assert not ends_in_heading("## 4 Discussion\n\nThe recurrence is exact.\n")
+    assert not ends_in_heading("Text with a hash # inside.\n")
+    s = score_pdf_text(["Intro text here. Discussion"], {1: "Intro text here.\n\n## 4\n"})
+    assert s["heading_at_end"] == 1 and s["pages"][0]["ends_in_heading"]
+
+
+def test_truth_mode_sees_heading_faults_and_unprinted_text():
+    truth = {"words": ["aa", "bb", "intro", "cc", "dd"], "page_starts": [0, 2], "num_pages": 2,
+             "sections": [{"level": 1, "title": "Intro", "word_index": 2}],
+             "unprinted": ["this endnote is printed on no page at all"]}
+    cut = {1: "aa bb\n\n## 1 Intro\n", 2: "cc dd\n"}
+    s = score_paper(truth, cut)
+    assert s["heading_at_end"] == 1 and s["headings_right"] == 0
+    good = {1: "aa bb this endnote is printed on no page at all\n", 2: "## 1 Intro\n\ncc dd\n"}
+    s = score_paper(truth, good)
+    assert s["heading_at_end"] == 0 and s["headings_right"] == 1 and s["unprinted_pages"] == 1

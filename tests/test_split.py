@@ -294,3 +294,34 @@ def test_pair_sharing_a_few_sentences_is_a_mismatch(tmp_path, basic_md):
     result = process_paper(md, PAPERS / "twocol" / "paper.pdf", out, images=False)
     assert result.kept == 0 and result.reasons == {"mismatch": 5}
     assert not list(out.glob("*.mmd"))
+
+
+FAULTS = ROOT / "benchmarks" / "synth-faults"
+
+
+def test_faults_set_generator_still_writes_the_committed_sources():
+    from test_synth_hard import _synth_module
+
+    synth = _synth_module()
+    sentences = synth.load_sentences(synth.DEFAULT_SENTENCES)
+    paper = synth.make_faults_paper(3, 1, sentences)
+    assert paper.tex == (FAULTS / "faults3-001" / "paper.tex").read_text(encoding="utf-8")
+    assert "\\iflatexml" in paper.tex and "\\clearpage" in paper.tex
+
+
+def test_faults_paper_labels_are_right_both_ways():
+    """A section at the top of a page, HTML-only sentences, PDF-only sentences, a
+    re-sorted bibliography, a repeated sentence: kept pages hold no unprinted text,
+    never end in a heading, and every heading sits whole on its page."""
+    folder = FAULTS / "faults3-004"
+    truth = load_truth(folder)
+    assert truth["features"]["sections_at_page_top"] and truth["unprinted"] and truth["pdf_only"]
+    result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
+    scores = score_paper(truth, pages_of(result))
+    assert scores["unprinted_pages"] == 0 and scores["heading_at_end"] == 0
+    assert scores["precision"] == 1.0 and scores["pages_kept"] >= truth["num_pages"] - 2
+    kept = {p.page for p in result.pages if p.kept}
+    on_kept = [s for s in truth["sections"]
+               if sum(st <= s["word_index"] for st in truth["page_starts"]) in kept]
+    assert scores["headings_right"] == len(on_kept)
+    assert any("does not print" in w for w in result.warnings)
