@@ -190,27 +190,90 @@ def _float_records(figures: FiguresArg) -> list[FloatRecord]:
     return list(figures)
 
 
+@dataclass(frozen=True)
+class _Coords:
+    """The markdown's tokens and the three positions the steps speak in: token index
+    (the classifier's chunks are ``CHUNK_WORDS`` tokens), character of ``joined`` (all
+    normalized tokens concatenated: where fuzzy matching works) and markdown offset (where
+    pages are cut)."""
+
+    text: str
+    toks: Tokens
+    joined: str
+    owner: np.ndarray  # joined character -> token index
+    cum: np.ndarray  # token index -> its first joined character
+
+    @classmethod
+    def of(cls, text: str) -> "_Coords":
+        toks = tokenize(text)
+        joined, owner = toks.joined()
+        cum = np.concatenate([[0], np.cumsum([len(w) for w in toks.words])]).astype(np.int64)
+        return cls(text, toks, joined, owner, cum)
+
+    def joined_at_token(self, t: int) -> int:
+        return int(self.cum[min(max(t, 0), len(self.toks))])
+
+    def offset(self, j: int) -> int:
+        return _to_offset(j, self.joined, self.owner, self.toks, self.text)
+
+    def first_tokens(self, offsets: Sequence[int]) -> list[int]:
+        """Index of the first token at or after each markdown offset."""
+        return np.searchsorted(self.toks.starts, offsets).tolist()
+
+
+@dataclass
+class _Edges:
+    """Per page, the PDF words matched at its start (``heads``) and end (``tails``):
+    (skipped text, pattern) pairs; and the cuts between pages in joined characters."""
+
+    heads: list[tuple[str, str]]
+    tails: list[tuple[str, str]]
+    cuts: np.ndarray
+
+
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
                  min_score: float, clock: _Clock) -> Alignment:
     P = len(pdf_pages)
-    text = md.text
-    toks = tokenize(text)
-    joined, owner = toks.joined()
-    cum = np.concatenate([[0], np.cumsum([len(w) for w in toks.words])]).astype(np.int64)
-    pages = _classify_lines(md, toks, pdf_pages)
+    co = _Coords.of(md.text)
+    pages = _classify_lines(md, co.toks, pdf_pages)
     clock.lap("lines")
-    warnings: list[str] = []
-
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]
         return Alignment(markdown=md, num_pages=P, pages=tuple(result), status="failed",
                          warnings=("PDF has no text layer (scanned?)",), timings=clock.timings,
                          float_records=tuple(records))
+    stair = _staircase(pages, co.toks, clock)
+    edges = _trim(pages, co, stair)
+    clock.lap("trim")
+    # markdown offsets of the cuts, moved to the edges of the blocks they would cut
+    offsets = [co.offset(int(c)) for c in edges.cuts]
+    for i in range(1, len(offsets)):
+        offsets[i] = max(offsets[i], offsets[i - 1])
+    offsets = _whole_blocks(md.text, offsets)
+    float_pages = _place_floats(md, records, pages, offsets)
+    note_pages = _place_footnotes(md, pages, offsets)
+    clock.lap("floats")
+    warnings: list[str] = []
+    result = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages, min_score, warnings)
+    for k, p in enumerate(result):  # where page k could start with a near-optimal staircase
+        lo, hi = (co.joined_at_token(int(x[k]) * CHUNK_WORDS) for x in (stair.low, stair.high))
+        result[k] = replace(p, uncertainty=(co.offset(lo), co.offset(hi)))
+    clock.lap("score")
+    if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
+                              and np.median([p.score for p in result]) < 0.5):
+        warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
+        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
+                  for p in result]
+    kept = sum(p.kept for p in result)
+    status = "ok" if kept == P else "partial" if kept else "failed"
+    return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
+                     warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
 
-    # 2. classifier
-    n_tok = len(toks)
-    chunk_starts = list(range(0, max(n_tok, 1), CHUNK_WORDS))
-    chunks = [toks.words[s:s + CHUNK_WORDS] for s in chunk_starts]
+
+def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):
+    """Steps 2-3: a page predicted for every chunk of the markdown, fitted as a staircase."""
+    P = len(pages)
+    chunks = [toks.words[s:s + CHUNK_WORDS] for s in range(0, max(len(toks), 1), CHUNK_WORDS)]
     train_x, train_y = [], []
     for p in pages:
         for ln in p.body():
@@ -218,27 +281,28 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                 train_x.append(ln.words)
                 train_y.append(p.index)
     scores = predict_pages(train_x, train_y, chunks, P)
-    labels = np.where(np.isfinite(scores).any(axis=1), np.argmax(np.where(np.isfinite(scores), scores, -1e9), axis=1), -1)
+    finite = np.isfinite(scores)
+    labels = np.where(finite.any(axis=1), np.argmax(np.where(finite, scores, -1e9), axis=1), -1)
     clock.lap("classify")
-
-    # 3. staircase
     words_per_page = [sum(len(ln.words) for ln in p.body()) for p in pages]
-    max_len = int(max(words_per_page) / CHUNK_WORDS * 2) + 4
-    stair = fit_staircase(labels, P, max_len=max_len)
+    stair = fit_staircase(labels, P, max_len=int(max(words_per_page) / CHUNK_WORDS * 2) + 4)
     clock.lap("staircase")
+    return stair
 
-    # 4. boundaries
-    def tok_to_joined(t: int) -> int:
-        return int(cum[min(max(t, 0), n_tok)])
+
+def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
+    """Step 4: each boundary cut at a character of ``joined``, searched in a window
+    around the staircase's interval for it."""
+    P, joined = len(pages), co.joined
 
     def window(k: int) -> tuple[int, int]:
-        lo = (int(stair.low[k]) - 1) * CHUNK_WORDS
-        hi = (int(stair.high[k]) + 1) * CHUNK_WORDS
-        return tok_to_joined(lo) - PATTERN_CHARS, tok_to_joined(hi) + PATTERN_CHARS
+        lo = co.joined_at_token((int(stair.low[k]) - 1) * CHUNK_WORDS)
+        hi = co.joined_at_token((int(stair.high[k]) + 1) * CHUNK_WORDS)
+        return lo - PATTERN_CHARS, hi + PATTERN_CHARS
 
-    heads: list[tuple[str, str]] = [("", "")] * P  # (skipped text, pattern) chosen per page
+    heads: list[tuple[str, str]] = [("", "")] * P
     tails: list[tuple[str, str]] = [("", "")] * P
-    cuts = np.zeros(P + 1, dtype=np.int64)  # in joined coordinates
+    cuts = np.zeros(P + 1, dtype=np.int64)
     for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
         heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
@@ -247,7 +311,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             continue
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
-                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+                              fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS))
     # The last page ends where its last words are; what follows (markdown the PDF does not
     # print) belongs to no page.  Searched to the end of the markdown, since predictions
     # cannot place text that no PDF page has; a short difference at the very end is kept.
@@ -255,40 +319,31 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                                  int(cuts[P - 1]), len(joined), "end")
     rest = len(joined) - e.end if e is not None else 0
     cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
-    cuts = np.maximum.accumulate(cuts)  # boundaries never cross
-    clock.lap("trim")
+    return _Edges(heads, tails, np.maximum.accumulate(cuts))  # boundaries never cross
 
-    # markdown offsets of the cuts, moved to the edges of the blocks they would cut
-    offsets = [_to_offset(int(c), joined, owner, toks, text) for c in cuts]
-    for i in range(1, len(offsets)):
-        offsets[i] = max(offsets[i], offsets[i - 1])
-    offsets = _whole_blocks(text, offsets)
 
-    # 6. floats and footnotes
-    float_pages = _place_floats(md, records, pages, offsets)
-    note_pages = _place_footnotes(md, pages, offsets)
-    clock.lap("floats")
-
-    # 7. scores
-    first_token = np.searchsorted(toks.starts, offsets).tolist()
-    is_prose = _prose_mask(text, toks)
+def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
+                 offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
+                 min_score: float, warnings: list[str]) -> list[PageText]:
+    """Step 7: each page's edges matched, its label repaired and checked both ways."""
+    text = md.text
+    first = co.first_tokens(offsets)
+    is_prose = _prose_mask(text, co.toks)
     aside: dict[str, tuple[list[str], list[str]]] = {}  # id -> (prose words, other words)
     for f in md.floats + md.footnotes:
         words = norm_words(prose(f.mmd if isinstance(f, Float) else f.text))  # "Footnote" unprinted
         aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
     result = []
-    for k in range(P):
+    for k, page in enumerate(pages):
         a, b = offsets[k], offsets[k + 1]
-        page = pages[k]
         own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
-        ja, jb = int(cum[first_token[k]]), int(cum[first_token[k + 1]])
-        start_score = _edge_score(heads[k], joined[ja:jb], at_start=True)
-        end_score = _edge_score(tails[k], joined[ja:jb], at_start=False)
+        md_norm = co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
+        start_score = _edge_score(edges.heads[k], md_norm, at_start=True)
+        end_score = _edge_score(edges.tails[k], md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
         printed = page.printed()
-        removed, words, other = _repair(text, toks, is_prose, first_token[k], first_token[k + 1],
-                                        printed)
+        removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
         for x, y in removed:
             warnings.append(f"page {k + 1}: left out text the page does not print: "
                             f"{_squash(text[x:y])!r}")
@@ -307,25 +362,12 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             reason = "unprinted text"
         elif coverage < MIN_COVERAGE:
             reason = "incomplete"
-        lo_c = tok_to_joined(int(stair.low[k]) * CHUNK_WORDS)
-        hi_c = tok_to_joined(int(stair.high[k]) * CHUNK_WORDS)
-        unc = (_to_offset(lo_c, joined, owner, toks, text), _to_offset(hi_c, joined, owner, toks, text))
         result.append(PageText(page=k + 1, start=a, end=b, score=score,
                                start_score=round(start_score, 4), end_score=round(end_score, 4),
-                               kept=not reason, reason=reason, uncertainty=unc,
-                               floats=own, footnotes=own_notes,
+                               kept=not reason, reason=reason, floats=own, footnotes=own_notes,
                                precision=round(precision, 4), coverage=round(coverage, 4),
                                removed=tuple(removed)))
-    clock.lap("score")
-    if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
-                              and np.median([p.score for p in result]) < 0.5):
-        warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
-                  for p in result]
-    kept = sum(p.kept for p in result)
-    status = "ok" if kept == P else "partial" if kept else "failed"
-    return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
-                     warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
+    return result
 
 
 def _squash(text: str, limit: int = 80) -> str:
