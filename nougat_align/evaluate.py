@@ -50,7 +50,8 @@ without truth: per kept page, the multiset overlap of the page's markdown words 
 tables removed, captions and footnotes kept) with the words poppler's ``pdftotext`` reads
 from the same PDF page -- precision (share of markdown words found in the PDF page),
 coverage (share of the PDF page's prose words found in the markdown: words of three letters
-or more, less those the markdown's math and tables hold) and F1, and their means over kept
+or more in the blocks pdftotext lays out as prose -- not figure text, table cells, rotated
+stamps --, less those the markdown's math and tables hold) and F1, and their means over kept
 pages; per paper and in total it counts the kept pages with precision below
 :data:`LOW_PRECISION`, coverage below :data:`LOW_COVERAGE`, or ending in a heading.  This is an agreement measure, not truth: text the markdown cannot hold (table
 cells, math glyphs, running heads, reference lists formatted differently) keeps it below
@@ -506,32 +507,63 @@ def evaluate_truth(truth_dir: Path | str, pred_dir: Path | str) -> dict[str, Any
 def pdftotext_pages(pdf: Path | str) -> list[str]:
     """Plain text of every page of ``pdf`` from poppler's ``pdftotext`` (reading order,
     no ``-layout``)."""
-    pdf = Path(pdf)
+    pages = _run_pdftotext(Path(pdf), []).decode("utf-8", "replace").split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return pages
+
+
+def _run_pdftotext(pdf: Path, options: list[str]) -> bytes:
     if not pdf.is_file():
         raise InputError(f"no such PDF: {pdf}")
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ToolError("pdftotext (poppler-utils) is needed for --pdf-text; install poppler-utils")
     try:
-        proc = subprocess.run([exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+        proc = subprocess.run([exe, "-enc", "UTF-8", *options, str(pdf), "-"], capture_output=True,
                               timeout=300)
     except subprocess.TimeoutExpired:
         raise ToolError(f"pdftotext timed out on {pdf}") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(f"pdftotext cannot read {pdf}: {msg[-1] if msg else proc.returncode}")
-    pages = proc.stdout.decode("utf-8", "replace").split("\f")
-    if pages and not pages[-1].strip():
-        pages.pop()
+    return proc.stdout
+
+
+#: A pdftotext block whose lines hold this many words on average is prose; figure text
+#: (axis labels, legends, diagram nodes), table cells and rotated text are not.
+PROSE_WORDS_PER_LINE = 4
+
+
+def pdftotext_prose_pages(pdf: Path | str) -> list[str]:
+    """Per page, the text of the blocks poppler (``pdftotext -bbox-layout``) lays out as
+    prose: horizontal lines of :data:`PROSE_WORDS_PER_LINE` words or more on average."""
+    from lxml import etree
+
+    out = _run_pdftotext(Path(pdf), ["-bbox-layout"])
+    root = etree.fromstring(out, etree.XMLParser(recover=True, huge_tree=True))
+    pages = []
+    for page in root.iter("{*}page"):
+        blocks = []
+        for block in page.iter("{*}block"):
+            lines = [[w.text or "" for w in line.iter("{*}word")] for line in block.iter("{*}line")
+                     if float(line.get("xMax")) - float(line.get("xMin"))
+                     >= float(line.get("yMax")) - float(line.get("yMin"))]
+            words = sum(len(ln) for ln in lines)
+            if lines and words >= PROSE_WORDS_PER_LINE * len(lines):
+                blocks.append("\n".join(" ".join(ln) for ln in lines))
+        pages.append("\n\n".join(blocks))
     return pages
 
 
-def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any]:
+def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
+                   prose_pages: Optional[list[str]] = None) -> dict[str, Any]:
     """Agreement of each kept page's markdown with that PDF page's text (not truth).
 
     ``pdf_pages[k]`` is the text of PDF page k+1; ``pages`` maps 1-based page numbers to
     markdown.  Per kept page: ``precision`` = multiset share of the markdown words found
-    in the PDF page, ``coverage`` = share of the PDF page's prose words found in the markdown,
+    in the PDF page, ``coverage`` = share of the PDF page's prose words (of
+    ``prose_pages[k]`` when given: :func:`pdftotext_prose_pages`) found in the markdown,
     ``f1``, and ``ends_in_heading``.  ``mean_*`` average over kept pages (a page without
     words on either side scores 0); ``low_precision``, ``low_coverage`` and
     ``heading_at_end`` count kept pages with a fault.  Pages numbered beyond the PDF are
@@ -547,8 +579,13 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any
         prec = common / n_md if n_md else 0.0
         # coverage leaves math and tables out of the PDF side too: only its words of three
         # letters or more, less those the label's math and tables hold ("log", "Method")
-        prose = Counter({w: c for w, c in ref.items() if len(w) >= 3 and w.isalpha()})
-        prose -= Counter(normalize_words(pages[p])) - md
+        math = Counter(normalize_words(pages[p])) - md
+        prose = Counter()
+        for body in ([] if prose_pages is None else [normalize_words(prose_pages[p - 1])]) + [ref]:
+            prose = Counter({w: c for w, c in Counter(body).items() if len(w) >= 3 and w.isalpha()})
+            prose -= math
+            if prose:  # a page without prose blocks (a list of URLs): all its words
+                break
         n_prose = sum(prose.values())
         rec = sum((md & prose).values()) / n_prose if n_prose else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
@@ -592,7 +629,7 @@ def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:
     papers = {}
     for name, f, pdir in jobs:
         pages = read_pred_pages(pdir) if pdir.is_dir() else {}
-        papers[name] = score_pdf_text(pdftotext_pages(f), pages)
+        papers[name] = score_pdf_text(pdftotext_pages(f), pages, pdftotext_prose_pages(f))
     rows = [r for s in papers.values() for r in s["pages"]]
     n_pages = sum(s["num_pages"] for s in papers.values())
     summary = {"papers": len(papers), "num_pages": n_pages, **_pdf_text_summary(rows, n_pages)}

@@ -51,6 +51,7 @@ MIN_PATTERN = 16  # shorter patterns are not evidence
 TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
+PROSE_LINE = 5  # words: a line inside a figure this long is prose the label must hold
 MISMATCH_SHARE = 0.3  # fewer of the PDF's body lines found in the markdown: not this paper
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
 
@@ -74,13 +75,15 @@ class _Page:
         return [ln for ln in self.lines if ln.role == "body"]
 
     def printed(self) -> PrintedPage:
-        """All words the page prints, and the body words its label must hold: all but
-        running heads, page numbers and margin stamps (text inside a figure too: a page
-        that is mostly a figure's own text has a label that misses most of the page)."""
+        """All words the page prints, and the body words its label must hold: not the
+        running heads, page numbers and margin stamps, nor the short lines inside a figure
+        (axis labels, legends, diagram nodes), which a label does not transcribe; a line
+        of prose inside a figure region counts."""
         return PrintedPage(
             printed=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines)),
             body=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines
-                                       if ln.role != "furniture")))
+                                       if ln.role in ("body", "aside")
+                                       or (ln.role == "float" and len(ln.words) >= PROSE_LINE))))
 
     def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
         """(skipped text, pattern) pairs to try for the page's first (last) words: the

@@ -445,3 +445,19 @@ def test_truth_mode_sees_heading_faults_and_unprinted_text():
     good = {1: "aa bb this endnote is printed on no page at all\n", 2: "## 1 Intro\n\ncc dd\n"}
     s = score_paper(truth, good)
     assert s["heading_at_end"] == 0 and s["headings_right"] == 1 and s["unprinted_pages"] == 1
+
+
+def test_coverage_leaves_out_figure_text(tmp_path):
+    """Figure text (short lines: axis labels, legends) is not prose the label must hold:
+    a figure-only page whose label is the caption covers the page's prose."""
+    require_tool("pdftotext")
+    from nougat_align.evaluate import pdftotext_prose_pages
+
+    paper = ROOT / "benchmarks" / "synth-hard" / "hard2-012"
+    truth = load_truth(paper)
+    page = next(c["page"] for c in truth["captions"] if c["float_page"] and c.get("figure_text"))
+    prose = pdftotext_prose_pages(paper / "paper.pdf")
+    assert len(prose) == truth["num_pages"]
+    figure_words = {w for t in next(c for c in truth["captions"] if c["page"] == page)["figure_text"]
+                    for w in normalize_words(t) if len(w) >= 3}
+    assert figure_words and not figure_words & set(normalize_words(prose[page - 1]))
