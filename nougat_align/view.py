@@ -376,8 +376,8 @@ def _blocks(text: str) -> Iterable[str]:
         if not block:
             if _FENCE.match(line):
                 end = re.compile(r"^\s*```\s*$")
-            elif line.startswith("\\begin{table}") and "\\end{table}" not in line:
-                end = re.compile(r"\\end\{table\}")
+            elif (m := re.match(r"\\begin\{(table|tabular)\}", line)) and f"\\end{{{m[1]}}}" not in line:
+                end = re.compile(rf"\\end\{{{m[1]}\}}")
             elif line.startswith("\\[") and not line.rstrip().endswith("\\]"):
                 end = re.compile(r"\\\]\s*$")
             if end is not None:
@@ -456,7 +456,7 @@ def render_mmd(text: str) -> str:
         if _FENCE.match(first):
             code = re.sub(r"^\s*```[^\n]*\n?|\n?\s*```\s*$", "", block)
             out.append(f'<pre class="code">{_esc(code)}</pre>')
-        elif first.startswith("\\begin{table}"):
+        elif first.startswith(("\\begin{table}", "\\begin{tabular}")):
             out.append(f'<div class="float" data-tag="table">{_tabular(block)}</div>')
         elif first.startswith("\\[") and first.rstrip().endswith("\\]") and _MATH.fullmatch(first.strip()):
             out.append(f'<div class="math display">{_esc(first.strip())}</div>')
@@ -468,8 +468,9 @@ def render_mmd(text: str) -> str:
             out.append(_list(block))
         elif _FOOTNOTE.match(first):
             out.append(f'<p class="footnote" data-tag="footnote">{_inline(block)}</p>')
-        elif _CAPTION.match(first):
-            out.append(f'<p class="float caption" data-tag="float">{_inline(block)}</p>')
+        elif (m := _CAPTION.match(first)):
+            tag = "figure" if m[1].lower().startswith("fig") else m[1].lower()
+            out.append(f'<p class="float caption" data-tag="{tag}">{_inline(block)}</p>')
         else:
             out.append(f"<p>{_inline(block)}</p>")
     return "\n".join(out)
@@ -513,7 +514,7 @@ def histogram(kept: list[float], dropped: list[float], bins: int = 20, width: in
         for v in group:
             counts[min(bins - 1, max(0, int((v - lo) / (1 - lo) * bins)))][j] += 1
     top = max((a + b for a, b in counts), default=0) or 1
-    left, bottom, plot_h = 36, 22, height - 30
+    left, bottom, plot_h = 36, 22, height - 42
     bw = (width - left - 6) / bins
     base = height - bottom
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">',
@@ -525,7 +526,9 @@ def histogram(kept: list[float], dropped: list[float], bins: int = 20, width: in
         a, b = lo + i * (1 - lo) / bins, lo + (i + 1) * (1 - lo) / bins
         parts.append(f'<g><title>{a:.3f}–{b:.3f}: {k} kept, {d} dropped</title>'
                      f'<rect x="{x + 1:.1f}" y="{base - hk:.1f}" width="{bw - 2:.1f}" height="{hk:.1f}" class="kept"/>'
-                     f'<rect x="{x + 1:.1f}" y="{base - hk - hd:.1f}" width="{bw - 2:.1f}" height="{hd:.1f}" class="dropped"/></g>')
+                     f'<rect x="{x + 1:.1f}" y="{base - hk - hd:.1f}" width="{bw - 2:.1f}" height="{hd:.1f}" class="dropped"/>'
+                     + (f'<text x="{x + bw / 2:.1f}" y="{base - hk - hd - 3:.1f}" class="val mid small">{k + d}</text>'
+                        if k + d else "") + '</g>')
     for t in range(5):
         parts.append(f'<text x="{left + t * bins * bw / 4:.1f}" y="{height - 6}" class="val mid">'
                      f'{lo + t * (1 - lo) / 4:g}</text>')
@@ -636,10 +639,10 @@ def overview_html(papers: list[PaperInput], stats: dict, title: str) -> str:
             f'<label>min score below <input type="number" id="below" step="0.01" min="0" max="1" placeholder="{LOW_SCORE}"></label> '
             '<span id="count"></span></form>\n'
             '<table class="papers" id="papers"><thead><tr>'
-            '<th data-key="id">paper</th><th data-key="status">status</th><th data-key="pages">pages</th>'
-            '<th data-key="kept">kept</th><th data-key="dropped">dropped (reason)</th>'
-            '<th data-key="min">min score</th><th data-key="mean">mean score</th>'
-            '<th data-key="seconds">seconds</th></tr></thead><tbody></tbody></table>\n'
+            '<th data-key="id">paper</th><th data-key="status">status</th><th data-key="pages" class="num">pages</th>'
+            '<th data-key="kept" class="num">kept</th><th data-key="dropped">dropped (reason)</th>'
+            '<th data-key="min" class="num">min score</th><th data-key="mean" class="num">mean score</th>'
+            '<th data-key="seconds" class="num">seconds</th></tr></thead><tbody></tbody></table>\n'
             '<div class="pager" id="pager"></div>\n'
             f'<script type="application/json" id="papers-data">{data}</script>\n'
             '<script src="view.js"></script>\n</body>\n</html>\n')

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PAPERS
+from conftest import PAPERS, require_tool
 from nougat_align import cli
 from nougat_align.batch import Dump, Settings, run_batch
 from nougat_align.errors import InputError
@@ -103,7 +103,7 @@ def test_render_mmd_marks_floats_footnotes_and_keeps_tex():
     assert '<em>If <span class="math inline">\\(a_1\\)</span> holds</em> <strong>b</strong>' in html
     assert '<div class="math display">\\[x^2\\tag{1}\\]</div>' in html
     assert '<td colspan="2">B</td>' in html and 'data-tag="table"' in html
-    assert '<p class="float caption" data-tag="float">Table 1: Cap.</p>' in html
+    assert '<p class="float caption" data-tag="table">Table 1: Cap.</p>' in html
     assert '<p class="footnote" data-tag="footnote">Footnote 1: Note.</p>' in html
     assert "<ul><li>a<ul><li>b</li></ul></li></ul>" in html
 
@@ -111,6 +111,8 @@ def test_render_mmd_marks_floats_footnotes_and_keeps_tex():
 def test_report_in_headless_chromium(run, tmp_path):
     from PIL import Image, ImageStat
     from playwright.sync_api import sync_playwright
+
+    require_tool("chromium")
 
     report = tmp_path / "report"
     build_report(run, report)
