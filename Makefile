@@ -24,10 +24,12 @@ demo: setup
 	rm -rf demo-out
 	$(BIN)/nougat-align run --input fixtures/papers -o demo-out
 	$(BIN)/nougat-align index demo-out -o demo-out/train.jsonl --split validation=0.2
+	$(BIN)/nougat-align view demo-out
 	@echo
 	@echo "Done. Each paper's pages are in demo-out/<paper>/: NN.png (page image) beside NN.mmd"
 	@echo "(its markdown), meta.json (scores, drop reasons); the run's manifest and stats are in"
 	@echo "demo-out/manifest.jsonl and demo-out/stats.json; the training index is demo-out/train.jsonl."
+	@echo "To look at it all, open demo-out/report/index.html in a browser."
 
 fixtures: setup tools
 	$(BIN)/python fixtures/build.py
