@@ -355,6 +355,7 @@ _FOOTNOTE = re.compile(r"^Footnote\s*\S*:")
 _MATH = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]", re.S)
 _RULES = re.compile(r"\\(?:hline|toprule|midrule|bottomrule|cline\{[^}]*\}|cmidrule(?:\([^)]*\))?\{[^}]*\})")
 _MULTICOL = re.compile(r"^\\multicolumn\{(\d+)\}\{[^}]*\}\{(.*)\}$", re.S)
+_MULTIROW = re.compile(r"^\\multirow\{[^}]*\}(?:\[[^]]*\])?\{[^}]*\}\{(.*)\}$", re.S)  # the rows below are empty
 
 
 def _blocks(text: str) -> Iterable[str]:
@@ -420,7 +421,9 @@ def _tabular(block: str) -> str:
             cell = cell.strip()
             mc = _MULTICOL.match(cell)
             span = f' colspan="{mc.group(1)}"' if mc else ""
-            cells.append(f"<td{span}>{_inline(mc.group(2) if mc else cell)}</td>")
+            cell = mc.group(2).strip() if mc else cell
+            mr = _MULTIROW.match(cell)
+            cells.append(f"<td{span}>{_inline(mr.group(1) if mr else cell)}</td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return f'<table class="tabular">{"".join(rows)}</table>'
 

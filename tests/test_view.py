@@ -98,11 +98,12 @@ def test_single_paper_folder(run, tmp_path):
 def test_render_mmd_marks_floats_footnotes_and_keeps_tex():
     html = render_mmd("## 1 Intro\n\n_If \\(a_1\\) holds_ **b**\n\n\\[x^2\\tag{1}\\]\n\n"
                       "\\begin{table}\n\\begin{tabular}{ll}\n\\hline\nA & \\multicolumn{2}{c}{B} \\\\\n"
+                      "\\multirow{2}{*}{C} & D \\\\\n"
                       "\\end{tabular}\n\\end{table}\n\nTable 1: Cap.\n\nFootnote 1: Note.\n\n* a\n  * b")
     assert "<h3>1 Intro</h3>" in html
     assert '<em>If <span class="math inline">\\(a_1\\)</span> holds</em> <strong>b</strong>' in html
     assert '<div class="math display">\\[x^2\\tag{1}\\]</div>' in html
-    assert '<td colspan="2">B</td>' in html and 'data-tag="table"' in html
+    assert '<td colspan="2">B</td>' in html and "<td>C</td><td>D</td>" in html and 'data-tag="table"' in html
     assert '<p class="float caption" data-tag="table">Table 1: Cap.</p>' in html
     assert '<p class="footnote" data-tag="footnote">Footnote 1: Note.</p>' in html
     assert "<ul><li>a<ul><li>b</li></ul></li></ul>" in html
@@ -168,6 +169,22 @@ def test_report_in_headless_chromium(run, tmp_path):
             page.goto((report / "papers" / "2303.00002.html").as_uri() + "#p04")
             page.evaluate("document.querySelector('#p04 img').decode()")
             page.screenshot(path=str(shot))
+
+            # online: view.js loads KaTeX and hands it each formula near the viewport (a stand-in
+            # script here, so the test needs no network and copies no third-party code)
+            fake = ("window.katex = {render: function (tex, el, opts) { el.textContent = '';"
+                    " var s = document.createElement('span'); s.className = 'typeset';"
+                    " s.textContent = (opts.displayMode ? 'D:' : 'I:') + tex; el.appendChild(s); }};")
+            browser.unroute("http*://**/*")
+            browser.route("http*://**/*", lambda route: route.fulfill(
+                body=fake if route.request.url.endswith("katex.min.js") else "",
+                content_type="text/javascript" if route.request.url.endswith(".js") else "text/css"))
+            page.goto((report / "papers" / "2303.00002.html").as_uri())
+            page.wait_for_selector("#p01 .typeset")
+            assert page.locator("#p01 .math.tex").count() == 0
+            first = page.locator("#p01 .math").first
+            assert first.get_attribute("title").startswith("\\")  # the TeX, kept as a tooltip
+            assert first.inner_text()[:2] in ("I:", "D:") and "\\(" not in first.inner_text()
             assert errors == []
         finally:
             browser.close()
