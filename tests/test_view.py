@@ -67,6 +67,10 @@ def test_report_files_deterministic_and_safe(run, tmp_path):
     build_report(run, report)
     assert _tree(report) == {**files, "notes.txt": b"mine"}  # byte-identical
 
+    build_report(run / "2303.00003", report)  # one paper now: the other papers' files go, notes stay
+    assert sorted(p.name for p in (report / "papers").iterdir()) == ["2303.00003", "2303.00003.html"]
+    assert (report / "notes.txt").read_text() == "mine"
+
     with pytest.raises(InputError, match="not empty and not a nougat-align report"):
         build_report(run, tmp_path)  # holds report/: refused
     foreign = tmp_path / "foreign"
@@ -87,6 +91,14 @@ def test_cli_refuses_a_folder_it_did_not_write(run, tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "not a nougat-align report" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv"]
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path):
+    with pytest.raises(InputError, match="not a folder"):
+        build_report(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match="no paper output here"):
+        build_report(tmp_path / "empty")
 
 
 def test_single_paper_folder(run, tmp_path):
