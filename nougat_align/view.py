@@ -67,6 +67,7 @@ class PaperInput:
     meta: Optional[dict]
     record: dict = field(default_factory=dict)  # last manifest line (status, pdf, html, error)
     seconds: float = 0.0
+    timings: dict = field(default_factory=dict)  # timings.json: seconds per stage
     cache: str = ""  # LaTeXML HTML cache of the run
 
 
@@ -93,8 +94,18 @@ def _manifest(root: Path) -> dict[str, dict]:
     return last
 
 
-def read_run(src: Path) -> tuple[list[PaperInput], dict, Path]:
-    """``(papers, run stats, run root)`` of a run folder or of one paper's folder."""
+def _meta_ok(meta) -> bool:
+    """meta.json holds what the report reads: pages with number, offsets and score."""
+    if not isinstance(meta, dict) or not isinstance(meta.get("pages"), list):
+        return False
+    return all(isinstance(pg, dict) and isinstance(pg.get("page"), int) and pg["page"] >= 1
+               and isinstance(pg.get("start"), int) and isinstance(pg.get("end"), int)
+               and isinstance(pg.get("score"), (int, float)) and isinstance(pg.get("floats", []), list)
+               for pg in meta["pages"])
+
+
+def read_run(src: Path) -> tuple[list[PaperInput], dict]:
+    """``(papers, run stats)`` of a run folder or of one paper's folder."""
     src = Path(src)
     if not src.is_dir():
         raise InputError(f"{src}: not a folder")
@@ -103,7 +114,8 @@ def read_run(src: Path) -> tuple[list[PaperInput], dict, Path]:
     records = _manifest(root)
     stats = {}
     for path in sorted(root.glob("stats*.json")):
-        stats.setdefault("runs", []).append(_read_json(path) or {})
+        run = _read_json(path)
+        stats.setdefault("runs", []).append(run if isinstance(run, dict) else {})
     cache = ""
     for run in stats.get("runs", []):
         cache = cache or (run.get("settings") or {}).get("cache", "")
@@ -114,20 +126,25 @@ def read_run(src: Path) -> tuple[list[PaperInput], dict, Path]:
     papers = []
     for folder in folders:
         meta = _read_json(folder / "meta.json")
-        if not isinstance(meta, dict) or not isinstance(meta.get("pages"), list):
-            continue
         rec = records.get(folder.name, {})
-        timings = _read_json(folder / "timings.json") or {}
+        if not _meta_ok(meta):  # listed with the failures, never a traceback
+            if single:
+                raise InputError(f"{folder}/meta.json: not a nougat-align meta.json")
+            papers.append(PaperInput(folder.name, None, None, {**rec, "status": "failed",
+                                                               "reason": "unreadable meta.json"}))
+            continue
+        timings = _read_json(folder / "timings.json")
+        timings = timings if isinstance(timings, dict) else {}
         seconds = float(rec.get("seconds") or timings.get("total") or 0.0)
-        papers.append(PaperInput(folder.name, str(folder), meta, rec, seconds, cache))
+        papers.append(PaperInput(folder.name, str(folder), meta, rec, seconds, timings, cache))
     if not single:
         have = {p.paper for p in papers}
-        papers += [PaperInput(pid, None, None, rec, float(rec.get("seconds") or 0.0), cache)
+        papers += [PaperInput(pid, None, None, rec, float(rec.get("seconds") or 0.0), {}, cache)
                    for pid, rec in sorted(records.items()) if pid not in have]
         papers.sort(key=lambda p: p.paper)
     if not papers:
         raise InputError(f"{src}: no paper output here (no */meta.json, no manifest.jsonl)")
-    return papers, stats, root
+    return papers, stats
 
 
 # ---------------------------------------------------------- what dropped pages need ----
@@ -156,7 +173,7 @@ def _find_pdf(p: PaperInput) -> tuple[Optional[Path], str]:
         return None, f"PDF not found: meta.json names {p.meta.get('pdf')!r} but no manifest gives its path"
     path = Path(name)
     if not path.is_file():
-        return None, f"PDF not found at {name} (an archive member, or moved)"
+        return None, f"PDF not found at {name} (moved, relative to another folder, or inside an archive)"
     if p.meta.get("pdf_sha256") and _sha256(path) != p.meta["pdf_sha256"]:
         return None, f"{name} is not the PDF that was aligned (sha256 differs)"
     return path, ""
@@ -592,10 +609,9 @@ def overview_html(papers: list[PaperInput], stats: dict, title: str) -> str:
     slow = sorted((r for r in rows if r["seconds"]), key=lambda r: (-r["seconds"], r["id"]))[:SLOWEST]
     stages: dict[str, float] = {}
     for p in papers:
-        if p.folder:
-            for k, v in (_read_json(Path(p.folder) / "timings.json") or {}).items():
-                if k != "total" and isinstance(v, (int, float)):
-                    stages[k] = stages.get(k, 0.0) + v
+        for k, v in p.timings.items():
+            if k != "total" and isinstance(v, (int, float)):
+                stages[k] = stages.get(k, 0.0) + v
     failed = [r for r in rows if not r["link"]]
     fail_reasons: dict[str, int] = {}
     for r in failed:
@@ -712,7 +728,7 @@ def _paper_job(args) -> dict[str, bytes]:
 
 def build_report(src: Path, out: Optional[Path] = None, workers: int = 1) -> ViewResult:
     """Write the report of the run (or paper folder) ``src`` into ``out``."""
-    papers, stats, root = read_run(Path(src))
+    papers, stats = read_run(Path(src))
     out = Path(out) if out is not None else default_output(Path(src))
     previous = _previous_files(out)
     planned = _planned(papers)
