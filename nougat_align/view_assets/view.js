@@ -21,7 +21,7 @@ function overview() {
   rows.forEach(function (r) { r.dropped = r.pages - r.kept; });
 
   function matches(r) {
-    if (q.value && r.id.toLowerCase().indexOf(q.value.toLowerCase()) < 0) return false;
+    if (q.value && (r.id + " " + r.reason + " " + r.error).toLowerCase().indexOf(q.value.toLowerCase()) < 0) return false;
     if (status.value && r.status !== status.value) return false;
     if (reason.value && !r.drops[reason.value]) return false;
     if (hasDrops.checked && !r.dropped) return false;
