@@ -37,6 +37,7 @@ import json
 import os
 import re
 import struct
+from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -219,7 +220,10 @@ def _esc(text) -> str:
 
 
 def _fmt(x: Optional[float]) -> str:
-    return "–" if x is None else f"{x:.3f}".rstrip("0").rstrip(".") if x != 0 else "0"
+    """A score or duration: at most 3 decimals, no trailing zeros; a dash when missing."""
+    if x is None:
+        return "–"
+    return f"{x:.3f}".rstrip("0").rstrip(".") or "0"
 
 
 def paper_files(p: PaperInput, report: Path, prev: str, next_: str) -> dict[str, bytes]:
@@ -561,40 +565,38 @@ def histogram(kept: list[float], dropped: list[float], bins: int = 20, width: in
 
 
 def _paper_row(p: PaperInput) -> dict:
+    """One paper's line in the overview table (JSON for view.js)."""
     if p.meta is None:
         return {"id": p.paper, "status": p.record.get("status", "?"), "pages": p.record.get("pages", 0),
                 "kept": p.record.get("kept", 0), "drops": {}, "min": None, "mean": None,
                 "seconds": p.seconds, "reason": p.record.get("reason", ""),
                 "error": p.record.get("error", ""), "link": False}
     pages = p.meta["pages"]
-    scores = [pg["score"] for pg in pages if isinstance(pg.get("score"), (int, float))]
-    drops: dict[str, int] = {}
-    for pg in pages:
-        if not pg.get("kept"):
-            drops[pg.get("reason") or "?"] = drops.get(pg.get("reason") or "?", 0) + 1
+    scores = [pg["score"] for pg in pages]
+    drops = Counter(pg.get("reason") or "?" for pg in pages if not pg.get("kept"))
     return {"id": p.paper, "status": p.meta.get("status", "?"), "pages": len(pages),
-            "kept": sum(1 for pg in pages if pg.get("kept")), "drops": dict(sorted(drops.items())),
+            "kept": len(pages) - sum(drops.values()), "drops": dict(sorted(drops.items())),
             "min": round(min(scores), 4) if scores else None,
             "mean": round(sum(scores) / len(scores), 4) if scores else None,
-            "seconds": round(p.seconds, 3), "reason": "", "error": "",
-            "warnings": len(p.meta.get("warnings", [])), "link": True}
+            "seconds": round(p.seconds, 3), "reason": "", "error": "", "link": True}
+
+
+def _ranked(counts: Counter, cls: str = "") -> list[tuple[str, float, str]]:
+    """Bar chart rows, largest first (ties by name); ``cls`` defaults to the name itself."""
+    return [(k, v, cls or k) for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))]
 
 
 def overview_html(papers: list[PaperInput], stats: dict, title: str) -> str:
     from nougat_align.latexml import REASONS as LATEXML_REASONS
 
     rows = [_paper_row(p) for p in papers]
-    status: dict[str, int] = {}
-    for r in rows:
-        status[r["status"]] = status.get(r["status"], 0) + 1
+    status = Counter(r["status"] for r in rows)
     total = sum(r["pages"] for r in rows if r["link"])
     kept = sum(r["kept"] for r in rows if r["link"])
-    drops: dict[str, int] = {}
+    drops: Counter = Counter()
     for r in rows:
-        for k, v in r["drops"].items():
-            drops[k] = drops.get(k, 0) + v
-    outcome = [("kept", kept, "kept")] + [(f"dropped: {k}", v, "dropped")
-                                          for k, v in sorted(drops.items(), key=lambda kv: (-kv[1], kv[0]))]
+        drops.update(r["drops"])
+    outcome = [("kept", kept, "kept")] + [(f"dropped: {k}", v, c) for k, v, c in _ranked(drops, "dropped")]
     hists = []
     for key in SCORE_FIELDS:
         k_vals, d_vals = [], []
@@ -607,21 +609,13 @@ def overview_html(papers: list[PaperInput], stats: dict, title: str) -> str:
                          f'{histogram(k_vals, d_vals)}<p class="legend"><i class="kept"></i>kept '
                          f'<i class="dropped"></i>dropped</p></div>')
     slow = sorted((r for r in rows if r["seconds"]), key=lambda r: (-r["seconds"], r["id"]))[:SLOWEST]
-    stages: dict[str, float] = {}
+    stages: Counter = Counter()
     for p in papers:
-        for k, v in p.timings.items():
-            if k != "total" and isinstance(v, (int, float)):
-                stages[k] = stages.get(k, 0.0) + v
+        stages.update({k: v for k, v in p.timings.items() if k != "total" and isinstance(v, (int, float))})
     failed = [r for r in rows if not r["link"]]
-    fail_reasons: dict[str, int] = {}
-    for r in failed:
-        fail_reasons[r["reason"] or r["status"]] = fail_reasons.get(r["reason"] or r["status"], 0) + 1
-    latexml = {k: v for k, v in fail_reasons.items() if k in LATEXML_REASONS}
-    other = {k: v for k, v in fail_reasons.items() if k not in LATEXML_REASONS}
-
-    def by_count(d: dict) -> list[tuple[str, float, str]]:
-        return [(k, v, "failed") for k, v in sorted(d.items(), key=lambda kv: (-kv[1], kv[0]))]
-
+    failures = Counter(r["reason"] or r["status"] for r in failed)
+    latexml = Counter({k: v for k, v in failures.items() if k in LATEXML_REASONS})
+    other = failures - latexml
     runs = stats.get("runs", [])
     run_line = "; ".join(f"run {_esc(s.get('run', '?'))}: {s.get('seconds', 0)} s wall, {_esc(s.get('executor', ''))} "
                          f"×{s.get('workers', '?')}" for s in runs)
@@ -632,13 +626,13 @@ def overview_html(papers: list[PaperInput], stats: dict, title: str) -> str:
         f'<div class="card"><h3>Pages by outcome</h3>{bar_chart(outcome)}</div>',
         *hists,
         f'<div class="card"><h3>Papers by status</h3>'
-        f'{bar_chart([(k, v, k) for k, v in sorted(status.items(), key=lambda kv: (-kv[1], kv[0]))])}</div>',
+        f'{bar_chart(_ranked(status))}</div>',
         f'<div class="card"><h3>Slowest papers (seconds)</h3>'
         f'{bar_chart([(r["id"], r["seconds"], "slow") for r in slow], " s", [("papers/" + quote(r["id"]) + ".html") if r["link"] else "" for r in slow])}</div>',
         f'<div class="card"><h3>Time by stage (seconds, all papers)</h3>'
-        f'{bar_chart([(k, round(v, 2), "slow") for k, v in sorted(stages.items(), key=lambda kv: (-kv[1], kv[0]))], " s")}</div>',
-        f'<div class="card"><h3>LaTeXML failures ({sum(latexml.values())} papers)</h3>{bar_chart(by_count(latexml))}</div>',
-        f'<div class="card"><h3>Other paper failures ({sum(other.values())} papers)</h3>{bar_chart(by_count(other))}</div>',
+        f'{bar_chart([(k, round(v, 2), c) for k, v, c in _ranked(stages, "slow")], " s")}</div>',
+        f'<div class="card"><h3>LaTeXML failures ({sum(latexml.values())} papers)</h3>{bar_chart(_ranked(latexml, "failed"))}</div>',
+        f'<div class="card"><h3>Other paper failures ({sum(other.values())} papers)</h3>{bar_chart(_ranked(other, "failed"))}</div>',
     ]
     data = json.dumps(rows, ensure_ascii=False, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
     reasons = "".join(f'<option value="{_esc(k)}">{_esc(k)} ({v} pages)</option>' for k, v in sorted(drops.items()))
