@@ -171,7 +171,8 @@ def _find_pdf(p: PaperInput) -> tuple[Optional[Path], str]:
     """The paper's PDF (checked against meta.json's sha256), or why there is none."""
     name = p.record.get("pdf", "")
     if not name:
-        return None, f"PDF not found: meta.json names {p.meta.get('pdf')!r} but no manifest gives its path"
+        return None, (f"no image: the run writes images of kept pages only, and no manifest gives "
+                      f"the path of {p.meta.get('pdf') or 'the PDF'}")
     path = Path(name)
     if not path.is_file():
         return None, f"PDF not found at {name} (moved, relative to another folder, or inside an archive)"
@@ -187,7 +188,7 @@ def _find_markdown(p: PaperInput):
 
     name = p.record.get("html", "")
     if not name:
-        return None, "no HTML path in a manifest"
+        return None, "no text: the run writes markdown of kept pages only, and no manifest names the paper's HTML"
     candidates = [Path(name)]
     if not name.lower().endswith((".html", ".htm", ".xhtml")):  # a LaTeX source: its cached HTML
         candidates = sorted(Path(p.cache).glob(f"{_safe_name(Path(name).name, 'source')}-*.html"))

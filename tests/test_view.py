@@ -118,7 +118,12 @@ def test_unreadable_meta_is_listed_not_fatal(run, tmp_path):
 def test_single_paper_folder(run, tmp_path):
     result = build_report(run / "2303.00003", tmp_path / "one")
     assert result.papers == 1
-    assert (tmp_path / "one" / "papers" / "2303.00003.html").is_file()
+    assert (tmp_path / "one" / "papers" / "2303.00003" / "02.png").is_file()  # the run's manifest gave the PDF
+    # a `split` folder has no manifest: the dropped page says why it has no image or text
+    shutil.copytree(run / "2303.00002", tmp_path / "alone" / "2303.00002")
+    build_report(tmp_path / "alone" / "2303.00002")
+    page = (tmp_path / "alone" / "2303.00002.report" / "papers" / "2303.00002.html").read_text()
+    assert "no manifest gives the path of 2303.00002.pdf" in page and "no manifest names the paper" in page
 
 
 def test_render_mmd_marks_floats_footnotes_and_keeps_tex():
