@@ -200,6 +200,29 @@ def test_nougat_style_rules():
     assert not nougat_page_ok("see [??] and") and not nougat_page_ok("[??, ??]") and nougat_page_ok("[?] and ??")
 
 
+def test_nougat_style_joins_lines_as_nougat_does(out):
+    """Our pages through Nougat's own remove_pretty_linebreaks (nougat-ocr 0.1.17, after
+    unidecode as in split_markdown) and through to_nougat: the same text up to runs of spaces
+    (the documented difference that keeps the style idempotent)."""
+    import importlib.util
+    import re
+
+    from unidecode import unidecode
+
+    folder = Path(importlib.util.find_spec("nougat").submodule_search_locations[0])  # no package __init__
+    spec = importlib.util.spec_from_file_location("nougat_utils", folder / "dataset" / "utils" / "utils.py")
+    utils = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(utils)
+
+    def spaces(t: str) -> str:
+        return re.sub(r"\n{3,}", "\n\n", re.sub(r" +", " ", re.sub(r"[ \t]+\n", "\n", t)))
+
+    pages = [p.read_text(encoding="utf-8") for p in sorted(out.glob("[!.]*/[0-9][0-9].mmd"))]
+    same = sum(utils.remove_pretty_linebreaks(unidecode(t)) == to_nougat(t) for t in pages)
+    assert same >= len(pages) // 2
+    assert [spaces(utils.remove_pretty_linebreaks(unidecode(t))) for t in pages] == [spaces(to_nougat(t)) for t in pages]
+
+
 def test_nougat_style_pages_and_index(out, tmp_path):
     """--style nougat for the page files and for the index give the same text; both idempotent."""
     pages = sorted(out.glob("[!.]*/[0-9][0-9].mmd"))
