@@ -208,7 +208,10 @@ class _ParquetWriter:
     """Shards of one split: ``shard_rows`` pages per file, ``ROW_GROUP`` rows per write."""
 
     def __init__(self, folder: Path, split: str, shard_rows: int):
-        import pyarrow as pa
+        try:
+            import pyarrow as pa
+        except ImportError:
+            raise InputError("--parquet needs pyarrow: pip install 'nougat-align[parquet]'") from None
 
         self.pa = pa
         self.folder, self.split, self.shard_rows = folder, split, shard_rows
@@ -313,13 +316,13 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
     names = [TRAIN] + sorted(splits)
     check_split_names(index, list(splits))
     paths = {s: split_path(index, s) for s in names}
+    tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
     base = image_base(out, index, root_name)
     if parquet is not None:
         Path(parquet).mkdir(parents=True, exist_ok=True)
     result = IndexResult(pages=dict.fromkeys(names, 0), papers=dict.fromkeys(names, 0),
                          image_root=str(index.parent / root_name) if root_name else "")
     jsonl = {s: _JsonlWriter(paths[s]) for s in names}
-    tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
     try:
         last_paper = None
         for sample in iter_pages(out, result.skipped):

@@ -302,6 +302,13 @@ def test_parquet_shards_round_trip(out, tmp_path):
     assert features["image"] == {"_type": "Image"}
 
 
+def test_parquet_without_pyarrow_is_one_line_and_writes_nothing(out, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyarrow", None)
+    with pytest.raises(InputError, match=r"nougat-align\[parquet\]"):
+        build_index(out, tmp_path / "d" / "train.jsonl", parquet=tmp_path / "pq")
+    assert not (tmp_path / "d").exists() and not (tmp_path / "pq").exists()
+
+
 def test_parquet_loads_with_hugging_face_datasets_after_moving(out, tmp_path):
     """The Hugging Face recipe: shards built, the run deleted, the shards moved, then loaded
     with `datasets` from another working directory."""
