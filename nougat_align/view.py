@@ -70,6 +70,7 @@ class PaperInput:
     seconds: float = 0.0
     timings: dict = field(default_factory=dict)  # timings.json: seconds per stage
     cache: str = ""  # LaTeXML HTML cache of the run
+    style: str = "unicode"  # the run's markdown style (stats.json settings), for dropped pages' text
 
 
 def _read_json(path: Path):
@@ -117,10 +118,9 @@ def read_run(src: Path) -> tuple[list[PaperInput], dict]:
     for path in sorted(root.glob("stats*.json")):
         run = _read_json(path)
         stats.setdefault("runs", []).append(run if isinstance(run, dict) else {})
-    cache = ""
-    for run in stats.get("runs", []):
-        cache = cache or (run.get("settings") or {}).get("cache", "")
-    cache = cache or str(root / ".cache" / "html")
+    settings = next((run["settings"] for run in stats.get("runs", []) if isinstance(run.get("settings"), dict)), {})
+    cache = settings.get("cache") or str(root / ".cache" / "html")
+    style = str(settings.get("style") or "unicode")
     folders = [src] if single else sorted(p for p in src.iterdir()
                                           if p.is_dir() and not p.name.startswith(".")
                                           and (p / "meta.json").is_file())
@@ -137,7 +137,7 @@ def read_run(src: Path) -> tuple[list[PaperInput], dict]:
         timings = _read_json(folder / "timings.json")
         timings = timings if isinstance(timings, dict) else {}
         seconds = float(rec.get("seconds") or timings.get("total") or 0.0)
-        papers.append(PaperInput(folder.name, str(folder), meta, rec, seconds, timings, cache))
+        papers.append(PaperInput(folder.name, str(folder), meta, rec, seconds, timings, cache, style))
     if not single:
         have = {p.paper for p in papers}
         papers += [PaperInput(pid, None, None, rec, float(rec.get("seconds") or 0.0), {}, cache)
@@ -213,6 +213,16 @@ def _page_markdown(md, page: dict) -> str:
     return Alignment(markdown=md, num_pages=0, pages=()).page_markdown(text)
 
 
+def _restyled(text: str, style: str) -> tuple[str, str]:
+    """``text`` in the run's markdown style as its kept pages are, or as converted and why."""
+    from nougat_align.style import restyle
+
+    try:
+        return restyle(text, style), ""
+    except InputError as e:
+        return text, f" (shown unstyled: {e})"
+
+
 # ------------------------------------------------------------------- one paper ---------
 
 
@@ -268,9 +278,9 @@ def paper_files(p: PaperInput, report: Path, prev: str, next_: str) -> dict[str,
         if mmd_path.is_file():
             text, text_note = mmd_path.read_text(encoding="utf-8"), ""
         elif md is not None and not pg.get("kept"):
-            text = _page_markdown(md, pg)
+            text, text_note = _restyled(_page_markdown(md, pg), p.style)
             text_note = (f"not in the dataset: cut for this report from the paper's markdown at "
-                         f"characters {pg['start']}–{pg['end']}")
+                         f"characters {pg['start']}–{pg['end']}{text_note}")
         else:
             text, text_note = "", md_problem or "no markdown written for this page"
         sections.append(_page_section(pg, src, size, img_dpi, note, text, text_note))

@@ -101,10 +101,13 @@ def test_bad_inputs_are_one_line_errors(tmp_path):
         build_report(tmp_path / "empty")
 
 
-def test_unreadable_meta_is_listed_not_fatal(run, tmp_path):
+def test_unreadable_meta_is_listed_and_dropped_text_in_run_style(run, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(run, out, ignore=shutil.ignore_patterns("*.png"))
     (out / "2303.00001" / "meta.json").write_text('{"pages": [{"page": "one"}]}')
+    stats = json.loads((out / "stats.json").read_text())
+    stats["settings"]["style"] = "nougat"  # as `run --style nougat` writes it
+    (out / "stats.json").write_text(json.dumps(stats))
     result = build_report(out, tmp_path / "report")  # no PNGs copied: every page rendered from its PDF
     assert result.rendered == sum(len(json.loads((out / p / "meta.json").read_text())["pages"])
                                   for p in ("2303.00002", "2303.00003"))
@@ -112,7 +115,8 @@ def test_unreadable_meta_is_listed_not_fatal(run, tmp_path):
         '<script type="application/json" id="papers-data">')[1].split("</script>")[0])
     bad = next(r for r in rows if r["id"] == "2303.00001")
     assert (bad["status"], bad["reason"], bad["link"]) == ("failed", "unreadable meta.json", False)
-    assert (tmp_path / "report" / "papers" / "2303.00002.html").is_file()
+    dropped = (tmp_path / "report" / "papers" / "2303.00002.html").read_text().split('id="p05"')[1]
+    assert "211-230" in dropped and "211–230" not in dropped  # its text in the run's style, as kept pages are
 
 
 def test_single_paper_folder(run, tmp_path):
