@@ -708,7 +708,9 @@ def _previous_files(out: Path) -> set[str]:
     data = _read_json(mark)
     if not isinstance(data, dict) or not isinstance(data.get("files"), list):
         raise InputError(f"{out}/{MARK}: unreadable; remove the folder or give another one")
-    return {str(f) for f in data["files"]}
+    # only plain relative names: an edited list can never point the cleanup outside the report
+    return {str(f) for f in data["files"] if isinstance(f, str) and f and not Path(f).is_absolute()
+            and ".." not in Path(f).parts}
 
 
 def _planned(papers: list[PaperInput]) -> set[str]:

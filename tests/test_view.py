@@ -75,11 +75,15 @@ def test_report_files_deterministic_and_safe(run, tmp_path):
         build_report(run, tmp_path)  # holds report/: refused
     foreign = tmp_path / "foreign"
     foreign.mkdir()
-    (foreign / MARK).write_text(json.dumps({"files": []}))
+    (tmp_path / "keep.txt").write_text("x")
+    (foreign / MARK).write_text(json.dumps({"files": ["../keep.txt", str(tmp_path / "keep.txt")]}))
     (foreign / "index.html").write_text("someone else's")
     with pytest.raises(InputError, match="would overwrite index.html"):
         build_report(run, foreign)
     assert (foreign / "index.html").read_text() == "someone else's"
+    (foreign / "index.html").unlink()
+    build_report(run, foreign)  # a list naming files outside the report removes none of them
+    assert (tmp_path / "keep.txt").read_text() == "x"
 
 
 def test_cli_refuses_a_folder_it_did_not_write(run, tmp_path, monkeypatch, capsys):
