@@ -92,8 +92,9 @@ def unprinted_runs(words: Sequence[str], printed: set[tuple[str, str, str]],
 
 
 def removable(text: str) -> bool:
-    """A span may be cut from a label when it does not cross a paragraph or a heading."""
-    return "\n\n" not in text and "\n#" not in text
+    """A span may be cut from a label when it stays inside one line: a paragraph, a list
+    item, a reference entry (a cut never takes a list marker or a heading with it)."""
+    return "\n" not in text
 
 
 def share(part: Counter, whole: Counter) -> float:
