@@ -252,7 +252,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     offsets = [co.offset(int(c)) for c in edges.cuts]
     for i in range(1, len(offsets)):
         offsets[i] = max(offsets[i], offsets[i - 1])
-    offsets = _whole_blocks(md.text, offsets)
+    offsets = _whole_blocks(md.text, _settle_cuts(co, pages, offsets))
     float_pages = _place_floats(md, records, pages, offsets)
     note_pages = _place_footnotes(md, pages, offsets)
     clock.lap("floats")
@@ -271,6 +271,43 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
                      warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
+
+
+SETTLE_WORDS = 80  # at most this many words move across a boundary when it settles
+SETTLE_MIN = 3
+
+
+def _settle_cuts(co: _Coords, pages: list[_Page], offsets: list[int]) -> list[int]:
+    """Each cut between pages moved over words one page prints and the other does not.
+
+    The words before a cut that the next page prints (a word-trigram of theirs is on it)
+    go to the next page when most of them are not printed on their own page; likewise
+    words after a cut that the previous page prints.  So the end of a sentence cut at the
+    wrong line changes page instead of being lost from both labels."""
+    words = co.toks.words
+    grams = [p.printed().trigrams() for p in pages]
+    first = co.first_tokens(offsets)
+    out = list(offsets)
+
+    def on(j: int, g: set) -> bool:
+        return any(tuple(words[i:i + 3]) in g for i in range(max(j - 2, 0), j + 1))
+
+    for k in range(1, len(pages)):
+        lo, c, hi = first[k - 1], first[k], first[k + 1]
+        j = c
+        while j > max(lo, c - SETTLE_WORDS) and on(j - 1, grams[k]):
+            j -= 1
+        back = range(j, c)
+        if len(back) >= SETTLE_MIN and sum(not on(t, grams[k - 1]) for t in back) >= 0.6 * len(back):
+            out[k] = max(co.offset(co.joined_at_token(j)), out[k - 1])
+            continue
+        j = c
+        while j < min(hi, c + SETTLE_WORDS) and on(j, grams[k - 1]):
+            j += 1
+        ahead = range(c, j)
+        if len(ahead) >= SETTLE_MIN and sum(not on(t, grams[k]) for t in ahead) >= 0.6 * len(ahead):
+            out[k] = min(co.offset(co.joined_at_token(j)), offsets[k + 1])
+    return out
 
 
 def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):

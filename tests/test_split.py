@@ -325,3 +325,19 @@ def test_faults_paper_labels_are_right_both_ways():
                if sum(st <= s["word_index"] for st in truth["page_starts"]) in kept]
     assert scores["headings_right"] == len(on_kept)
     assert any("does not print" in w for w in result.warnings)
+
+
+def test_a_cut_at_the_wrong_line_settles_where_the_pages_print_it(basic_md):
+    """Words before a cut that only the next page prints move to it (and back)."""
+    from nougat_align import pdf_text
+    from nougat_align.split import _classify_lines, _Coords, _settle_cuts
+
+    result = align(basic_md, PAPERS / "basic" / "paper.pdf")
+    right = [p.start for p in result.pages] + [result.pages[-1].end]
+    co = _Coords.of(basic_md.text)
+    pages = _classify_lines(basic_md, co.toks, pdf_text.extract(PAPERS / "basic" / "paper.pdf"))
+    i = co.first_tokens(right)[1]
+    for shift in (-12, 12):  # page 2's first words on page 1, page 1's last words on page 2
+        wrong = list(right)
+        wrong[1] = int(co.toks.starts[i + shift])
+        assert _settle_cuts(co, pages, wrong)[1] == right[1]
