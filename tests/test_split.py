@@ -67,7 +67,10 @@ def test_synthetic_paper_split_matches_truth(paper):
 def test_two_column_paragraphs_across_pages_and_columns():
     md = html_to_markdown(PAPERS / "twocol" / "paper.html")
     result = align(md, PAPERS / "twocol" / "paper.pdf")
-    assert [p.kept for p in result.pages] == [True] * 5
+    assert [p.kept for p in result.pages] == [True] * 4 + [False]
+    # page 5's references are in LaTeXML's own style ("C. Okonkwo (2020) ... pp.") while the
+    # PDF prints "Chidi Okonkwo. ... 45(7): 1120-1134, 2020.": a label the page does not print
+    assert result.pages[4].reason == "unprinted text" and result.pages[4].precision < 0.92
     # "flooding depends mainly on storms" continues at the top of page 1's second column;
     # the paragraph "What is much less clear" starts in column 1 and is cut nowhere.
     page1 = result.page_markdown(result.pages[0])
