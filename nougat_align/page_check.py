@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Sequence
 
 MIN_PRECISION = 0.92
@@ -48,6 +49,7 @@ class PrintedPage:
     printed: tuple[str, ...]
     body: tuple[str, ...]
 
+    @cached_property
     def trigrams(self) -> set[tuple[str, str, str]]:
         w = self.printed
         return set(zip(w, w[1:], w[2:]))

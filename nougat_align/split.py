@@ -28,6 +28,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -74,6 +75,7 @@ class _Page:
     def body(self) -> list[_Line]:
         return [ln for ln in self.lines if ln.role == "body"]
 
+    @cached_property
     def printed(self) -> PrintedPage:
         """All words the page prints, and the body words its label must hold: not the
         running heads, page numbers and margin stamps, nor the short lines inside a figure
@@ -285,7 +287,7 @@ def _settle_cuts(co: _Coords, pages: list[_Page], offsets: list[int]) -> list[in
     words after a cut that the previous page prints.  So the end of a sentence cut at the
     wrong line changes page instead of being lost from both labels."""
     words = co.toks.words
-    grams = [p.printed().trigrams() for p in pages]
+    grams = [p.printed.trigrams for p in pages]
     first = co.first_tokens(offsets)
     out = list(offsets)
 
@@ -382,7 +384,7 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         start_score = _edge_score(edges.heads[k], md_norm, at_start=True)
         end_score = _edge_score(edges.tails[k], md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
-        printed = page.printed()
+        printed = page.printed
         removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
         for x, y in removed:
             warnings.append(f"page {k + 1}: left out text the page does not print: "
@@ -432,7 +434,7 @@ def _repair(text: str, toks: Tokens, is_prose: list[bool], i0: int, i1: int,
     words, mask = toks.words[i0:i1], is_prose[i0:i1]
     removed: list[tuple[int, int]] = []
     keep = list(mask)
-    for i, j in unprinted_runs(words, printed.trigrams(), mask):
+    for i, j in unprinted_runs(words, printed.trigrams, mask):
         x, y = int(toks.starts[i0 + i]), int(toks.ends[i0 + j - 1])
         if removable(text[x:y]):
             removed.append((x, y))
