@@ -15,6 +15,10 @@ words none of which the page prints (an endnote LaTeXML inlined into a paragraph
 argument of a macro it did not know, a comment it printed) is cut out of the label with
 a warning.  A word is "printed" when one of the three word trigrams it belongs to occurs
 on the page, so common words inside an unprinted sentence do not count as printed.
+
+Bags of words cannot see order: a bibliography LaTeXML re-sorted holds the page's words
+in another order.  ``list_out_of_order`` checks the label's list items (``* ...`` lines)
+against the order in which the page prints them.
 """
 from __future__ import annotations
 
@@ -23,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Sequence
+
+from nougat_align.normalize import norm_words
 
 MIN_PRECISION = 0.92
 MIN_COVERAGE = 0.5
@@ -113,3 +119,23 @@ def precision_coverage(label: Sequence[str], other: Sequence[str], page: Printed
     body = Counter(w for w in page.body if len(w) >= 3 and w.isalpha()) - Counter(other)
     return share(lab, Counter(page.printed)), share(body, lab)
 
+
+
+def list_out_of_order(text: str, page: PrintedPage) -> bool:
+    """The label's list items stand in another order than the page prints them: at least
+    two of the items found on the page (each at the median position of its trigrams)
+    come before the item the label puts ahead of them, and more than a quarter do."""
+    first: dict[tuple[str, str, str], int] = {}
+    w = page.printed
+    for i, gram in enumerate(zip(w, w[1:], w[2:])):
+        first.setdefault(gram, i)
+    found = []
+    for line in text.split("\n"):
+        if not line.startswith("* "):
+            continue
+        words = norm_words(line)
+        at = sorted(first[g] for g in zip(words, words[1:], words[2:]) if g in first)
+        if at:
+            found.append(at[len(at) // 2])
+    back = sum(b < a for a, b in zip(found, found[1:]))
+    return back >= 2 and back > 0.25 * (len(found) - 1)

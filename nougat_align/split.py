@@ -40,7 +40,7 @@ from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
 from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, join_hyphenated,
-                                     not_prose_spans, precision_coverage, prose, removable,
+                                     list_out_of_order, not_prose_spans, precision_coverage, prose, removable,
                                      unprinted_runs)
 from nougat_align.page_classifier import predict_pages
 from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
@@ -404,6 +404,8 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
             reason = "unprinted text"
         elif coverage < MIN_COVERAGE:
             reason = "incomplete"
+        elif list_out_of_order(text[a:b], printed):
+            reason = "wrong order"
         result.append(PageText(page=k + 1, start=a, end=b, score=score,
                                start_score=round(start_score, 4), end_score=round(end_score, 4),
                                kept=not reason, reason=reason, floats=own, footnotes=own_notes,

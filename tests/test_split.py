@@ -344,3 +344,20 @@ def test_a_cut_at_the_wrong_line_settles_where_the_pages_print_it(basic_md):
         wrong = list(right)
         wrong[1] = int(co.toks.starts[i + shift])
         assert _settle_cuts(co, pages, wrong)[1] == right[1]
+
+
+def test_a_reference_list_in_another_order_is_dropped():
+    from nougat_align.normalize import norm_words
+    from nougat_align.page_check import PrintedPage, list_out_of_order
+
+    entries = [f"* [{i}] Author{chr(97 + i)} Name. A title about topic {chr(97 + i)} here. Venue, 20{i:02d}."
+               for i in range(1, 7)]
+    page = PrintedPage(printed=tuple(norm_words(" ".join(entries))), body=())
+    assert not list_out_of_order("\n".join(entries), page)
+    resorted = [entries[i] for i in (3, 0, 5, 1, 4, 2)]
+    assert list_out_of_order("\n".join(resorted), page)
+    one_swap = entries[:2][::-1] + entries[2:]  # a single item out of place is not enough
+    assert not list_out_of_order("\n".join(one_swap), page)
+    folder = FAULTS / "faults3-009"  # its bibliography is re-sorted in the HTML
+    result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
+    assert [p.reason for p in result.pages].count("wrong order") == 1
