@@ -1,0 +1,381 @@
+"""Labels as printed: heading numbers, caption names, theorem heads, footnote marks and
+end-of-proof marks made to read the way the PDF page prints them.
+
+LaTeXML numbers and names things in its own house style (``Figure 3:`` where IEEEtran
+prints ``Fig. 3:``, ``II-B1`` where it prints ``1)``, ``**Remark**.`` where amsthm prints an
+italic *Remark.*); the page is the authority (DESIGN §8).  ``relabel`` looks at every
+label-like prefix of a kept page's markdown, finds the same line in that page's PDF text by
+the words that follow the label, and takes what the page prints before them:
+
+* headings ``## 2.1 Title`` -> the printed number (``2.1.``, ``B.``, ``2)``, none); the
+  ``#`` level stays;
+* caption lines ``Figure 3: text`` -> the printed name and number (``Fig. 3:``, ``TABLE I``);
+* theorem heads ``**Remark**.`` -> ``_Remark._`` when the page sets it in italic (fonts read
+  from the PDF spans), proof heads likewise;
+* footnote lines ``Footnote 2: text`` -> the printed mark;
+* end-of-proof marks ``∎`` -> ``□`` when the page draws an open box (amsthm draws it with
+  four rules, so the text layer has nothing; the drawing is what tells).
+
+Where the page does not tell (the line is not found, the title is math, the mark is not in
+the text layer), LaTeXML's label stays and is counted as ``labels_unverified``.
+
+Stand-off: nothing in ``Markdown`` changes.  Each rewrite is a ``Relabel`` (which string:
+the running text or a float/footnote id; character span; printed text) in
+``PageText.relabels``; ``Alignment.page_markdown`` applies them when the page is written,
+and meta.json lists them, so the offsets still index the one markdown string.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+import time
+from dataclasses import replace
+from typing import Optional, Sequence
+
+from nougat_align.normalize import norm_string, tokenize
+from nougat_align.records import Alignment, PageText, Relabel
+
+KEY_CHARS = 40  # normalized characters of a title/caption used to find its line
+
+# what a printed heading number may look like: "2", "2.1.", "II.", "B.", "2)", "A.1",
+# "Chapter 3", "Appendix A"; parenthesized "(a)" is a subfigure's, never a heading's
+_PRINTED_HEAD = re.compile(
+    r"(?:(?:Chapter|CHAPTER|Appendix|APPENDIX|Part|PART|Section|SECTION)\s+)?"
+    r"(?:\d+|[IVXLC]+|[A-Za-z])(?:\s?[.\-\u2013]\s?(?:\d+|[A-Za-z]|[IVXLC]+))*\s?[.):]?")
+_MD_NUMBER = re.compile(r"(?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?")
+_NAMES = (r"Figure|Fig\.?|Figs\.?|Table|Tab\.?|Algorithm|Alg\.?|Listing|Scheme|Chart|Plate"
+          r"|Supplementary\s+Figure|Supplementary\s+Table")
+_PRINTED_CAPTION = re.compile(
+    rf"(?:{_NAMES}|(?i:FIGURE|FIG\.?|TABLE|ALGORITHM|LISTING))\s*"
+    r"(?:[A-Z]?\d+[\w.\-]*?|[IVXL]+)\s*[:.|\u2014\u2013]?")
+_PRINTED_MARK = re.compile(r"[^\s\w]{1,2}|\d{1,3}|[a-z]")
+_HEADING_LINE = re.compile(r"^(#{1,6}) (.+)$", re.M)
+_THEOREM_HEAD = re.compile(r"^(\*\*([^*\n]{1,60})\*\*(\.?)|_((?:Proof)[^_\n]{0,40})_)", re.M)
+_BOLD_FONT = re.compile(r"bold|black|heavy|semibold|medi|cmbx|cmb\d|-bd|bx\d", re.I)
+_ITALIC_FONT = re.compile(r"ital|oblique|cmti|cmsl|cmmi|-it\b|slant|\bti\d", re.I)
+OPEN_BOX, FILLED_BOX = "\u25a1", "\u220e"
+_BOX_GLYPHS = {"\u25a1": "open", "\u25fb": "open", "\u2610": "open", "\u220e": "filled",
+               "\u25a0": "filled", "\u25fc": "filled"}
+
+
+# ------------------------------------------------------------------------- the check ---
+
+_HEAD_NUMBER = re.compile(
+    r"^#{1,6} +((?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?) +(\S*)", re.M)
+_CAPTION = re.compile(
+    r"^((?:Figure|FIGURE|Fig\.|FIG\.|Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*"
+    r"(?:[A-Z]?\d+(?:[.\-]\d+)*|[IVXL]+))(?=[:.|](?!\d)|\s*$)", re.M)
+
+
+def numbered_labels(page_md: str) -> list[tuple[str, str, str]]:
+    """(kind, label, the word after it) of a page's numbered headings ("heading", "II-B1",
+    "Case") and captions ("caption", "Figure 3", "")."""
+    out = [("heading", m.group(1), m.group(2)) for m in _HEAD_NUMBER.finditer(page_md)
+           if re.search(r"[\dIVXLC]|^[A-Z]\.?$", m.group(1))]
+    out += [("caption", m.group(1), "") for m in _CAPTION.finditer(page_md)]
+    return out
+
+
+def unprinted_labels(page_md: str, page_text: str) -> list[tuple[str, str]]:
+    """The numbered headings and captions of ``page_md`` whose number or name ``page_text``
+    (``pdftotext`` of the same page) does not print.  A heading's number must start a line
+    or stand right before the heading's first word; a caption's "Name N" must occur (spaces
+    aside)."""
+    lines = [ln.strip() for ln in page_text.splitlines()]
+    flat = re.sub(r"\s+", "", page_text)
+    missing = []
+    for kind, label, word in numbered_labels(page_md):
+        if kind == "heading":
+            at_start = re.compile(re.escape(label) + r"(?!\d|[.\-][\dA-Za-z])")
+            before = re.compile(re.escape(label) + r"\s*" + re.escape(word[:6]), re.I)
+            at_end = re.compile(r"(?<!\S)" + re.escape(label) + "$")
+            ok = (any(at_start.match(ln) or at_end.search(ln) for ln in lines)
+                  or bool(word and before.search(page_text)))
+        else:
+            ok = re.sub(r"\s+", "", label) in flat
+        if not ok:
+            missing.append((kind, label))
+    return missing
+
+
+# ----------------------------------------------------------------- finding lines -------
+
+
+class _PageLines:
+    """A page's PDF lines, searchable by normalized text (lowercase alphanumeric tokens
+    without spaces, as the aligner compares), with the printed text before a hit."""
+
+    def __init__(self, texts: Sequence[str], searchable: Sequence[bool]):
+        self.texts = list(texts)
+        self.searchable = list(searchable)
+        self.keys: list[str] = []
+        self.cuts: list[list[tuple[int, int, int]]] = []  # (key offset, raw start, raw end)
+        for text in self.texts:
+            toks = tokenize(text)
+            key, cuts = "", []
+            for w, s, e in zip(toks.words, toks.starts.tolist(), toks.ends.tolist()):
+                cuts.append((len(key), s, e))
+                key += w
+            self.keys.append(key)
+            self.cuts.append(cuts)
+        self.offsets = [0]
+        for k in self.keys:
+            self.offsets.append(self.offsets[-1] + len(k))
+        self.flat = "".join(self.keys)
+        self.used: set[int] = set()  # lines already given to a label of this page
+
+    def _raw_offset(self, i: int, k: int) -> Optional[int]:
+        """Raw character offset in line ``i`` of normalized offset ``k`` (None when ``k``
+        falls inside a token that normalization changed)."""
+        for off, s, e in self.cuts[i]:
+            if off == k:
+                return s
+            raw = self.texts[i][s:e]
+            if off < k < off + (e - s) and raw.isascii() and raw.isalnum():
+                return s + (k - off)
+        return None
+
+    def hits(self, key: str) -> list[tuple[int, str, str]]:
+        """Lines where ``key`` starts (it may run on into the next lines): (line, printed
+        text before it on that line, the previous line's text when it starts the line)."""
+        out = []
+        at = self.flat.find(key)
+        while at >= 0:
+            i = bisect.bisect_right(self.offsets, at) - 1
+            usable = self.searchable[i] and i not in self.used
+            raw = self._raw_offset(i, at - self.offsets[i]) if usable else None
+            if raw is not None:
+                prev = self.texts[i - 1].strip() if i > 0 and raw == 0 else ""
+                out.append((i, self.texts[i][:raw].strip(), prev))
+            at = self.flat.find(key, at + 1)
+        return out
+
+    def alone(self, i: int, key: str) -> bool:
+        """Line ``i`` holds nothing but (the start of) ``key``."""
+        return key.startswith(self.keys[i]) or self.keys[i] == key
+
+
+def _key(text: str) -> str:
+    return norm_string(text)[:KEY_CHARS]
+
+
+def _same(a: str, b: str) -> bool:
+    return re.sub(r"\s+", "", a) == re.sub(r"\s+", "", b)
+
+
+# ------------------------------------------------------------------- the rewrite -------
+
+
+def relabel(alignment: Alignment, pdf_pages: Sequence, doc=None) -> Alignment:
+    """``alignment`` with every kept page's labels set to what its PDF page prints.
+
+    ``pdf_pages``: the ``pdf_text.PdfPage`` list the aligner read (lines of every role);
+    ``doc``: the open PyMuPDF document, for fonts (theorem heads) and drawings (proof
+    boxes); without it those two are left as they are and counted unverified."""
+    t0 = time.perf_counter()
+    pages = []
+    for p in alignment.pages:
+        if not p.kept or p.page - 1 >= len(pdf_pages):
+            pages.append(p)
+            continue
+        page = pdf_pages[p.page - 1]
+        page_doc = doc[p.page - 1] if doc is not None else None
+        pages.append(_relabel_page(alignment, p, page, page_doc))
+    timings = {**alignment.timings, "labels": round(time.perf_counter() - t0, 5)}
+    return replace(alignment, pages=tuple(pages), timings=timings)
+
+
+def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> PageText:
+    md = alignment.markdown
+    lines = _PageLines([ln.text for ln in pdf_page.lines],
+                       [ln.role != "furniture" for ln in pdf_page.lines])
+    edits: list[Relabel] = []
+    unverified = 0
+    text = md.text
+    for m in _HEADING_LINE.finditer(text, p.start, p.end):
+        edit, ok = _heading(m, lines)
+        edits += edit
+        unverified += not ok
+    floats = {f.id: f for f in md.floats}
+    for fid in p.floats:
+        f = floats.get(fid)
+        if f is not None and f.caption:
+            edit, ok = _caption(f.id, f.mmd, f.caption, lines)
+            edits += edit
+            unverified += not ok
+    notes = {n.id: n for n in md.footnotes}
+    for nid in p.footnotes:
+        n = notes.get(nid)
+        if n is not None and n.mark:
+            edit, ok = _footnote(n, lines)
+            edits += edit
+            unverified += not ok
+    spans = _spans(page_doc)
+    for m in _THEOREM_HEAD.finditer(text, p.start, p.end):
+        edit, ok = _theorem(m, spans)
+        edits += edit
+        unverified += not ok
+    edit, bad = _proof_marks(text, p.start, p.end, pdf_page, page_doc)
+    edits += edit
+    unverified += bad
+    return replace(p, relabels=tuple(edits), labels_unverified=unverified)
+
+
+def _heading(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool]:
+    """A heading line: its number as printed (or no number when the page prints none)."""
+    body = m.group(2)
+    start = m.start(2)
+    num = _MD_NUMBER.match(body)
+    number = num.group() if num and body[num.end():num.end() + 1] == " " else ""
+    if number and not re.search(r"[\dIVXLC]|^[A-Z]\.?$", number):
+        number = ""
+    title = body[len(number):].strip() if number else body
+    key = _key(title)
+    if len(key) < 3:
+        return [], False
+    equal, labelled, bare = None, None, None  # (line, printed) of each kind of hit
+    for i, before, prev in lines.hits(key):
+        # a number on the line before counts for numbered headings only (an unnumbered
+        # title after a line "222" is not heading 222)
+        printed = before or (prev if _PRINTED_HEAD.fullmatch(prev) and (number or (
+            re.fullmatch(r"(?:\d+(?:\.\d+)*|[IVXLC]+)\.", prev) and lines.alone(i, key))) else "")
+        if before and not _PRINTED_HEAD.fullmatch(before):
+            continue
+        if printed and _same(printed, number):
+            equal = (i, printed)
+            break
+        if printed:
+            if labelled is None and (number or re.fullmatch(r"[\dIVXLC.\s]+", printed)):
+                labelled = (i, printed)
+        elif bare is None and lines.alone(i, key):
+            bare = (i, "")
+    if not number and bare is not None:
+        equal = bare  # unnumbered, and printed without a number
+    hit = equal or labelled or bare
+    if hit is None:
+        return [], False
+    lines.used.add(hit[0])
+    if hit is equal:
+        return [], True
+    printed = hit[1]
+    end = start + len(number) + 1 if number else start
+    return [Relabel(target="", start=start, end=end, text=f"{printed} " if printed else "",
+                    kind="heading")], True
+
+
+def _caption(fid: str, mmd: str, caption: str, lines: _PageLines) -> tuple[list[Relabel], bool]:
+    """A float's caption line ``Label: caption``: the label as printed."""
+    at = mmd.rfind(caption)
+    if at <= 0:
+        return [], True  # no label written: nothing to reconcile
+    line_start = mmd.rfind("\n", 0, at) + 1
+    label = mmd[line_start:at]
+    if not label.strip():
+        return [], True
+    key = _key(caption)
+    if len(key) < 3:
+        return [], False
+    for i, before, prev in lines.hits(key):
+        printed = before if before else prev
+        if not _PRINTED_CAPTION.fullmatch(printed):
+            continue
+        lines.used.add(i)
+        new = printed + " "
+        if _same(new, label):
+            return [], True
+        return [Relabel(target=fid, start=line_start, end=at, text=new, kind="caption")], True
+    return [], False
+
+
+def _footnote(note, lines: _PageLines) -> tuple[list[Relabel], bool]:
+    """``Footnote 2: text``: the mark as printed at the foot of the page."""
+    key = _key(note.text)
+    prefix = f"Footnote {note.mark}: "
+    if len(key) < 3 or not note.mmd.startswith(prefix):
+        return [], False
+    for i, before, prev in lines.hits(key):
+        printed = before if before else prev
+        if not _PRINTED_MARK.fullmatch(printed):
+            continue
+        lines.used.add(i)
+        if printed == note.mark:
+            return [], True
+        return [Relabel(target=note.id, start=len("Footnote "), end=len(prefix) - 2,
+                        text=printed, kind="footnote")], True
+    return [], False
+
+
+def _spans(page_doc) -> list[tuple[str, bool, bool]]:
+    """(text, bold, italic) of the first span of every line of the page."""
+    if page_doc is None:
+        return []
+    out = []
+    try:
+        blocks = page_doc.get_text("dict")["blocks"]
+    except Exception:
+        return []
+    for b in blocks:
+        for ln in b.get("lines", ()):
+            spans = [s for s in ln["spans"] if s["text"].strip()]
+            if spans:
+                s = spans[0]
+                bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(s["font"]))
+                italic = bool(s["flags"] & 2) or bool(_ITALIC_FONT.search(s["font"]))
+                out.append((s["text"].strip(), bold, italic))
+    return out
+
+
+def _theorem(m: "re.Match[str]", spans: list[tuple[str, bool, bool]]) -> tuple[list[Relabel], bool]:
+    """A theorem-like head at a paragraph start: bold or italic as the page sets it."""
+    bold_md = m.group(2) is not None
+    head = (m.group(2) if bold_md else m.group(4)).strip()
+    name = head.split()[0].rstrip(".")
+    for text, bold, italic in spans:
+        if not text.startswith(name):
+            continue
+        if bold == bold_md or not (bold or italic):
+            return [], bold or italic
+        if bold_md and italic:  # **Remark**. -> _Remark._
+            new = f"_{head}{m.group(3)}_"
+        else:  # _Proof._ -> **Proof.**
+            new = f"**{head}**"
+        return [Relabel(target="", start=m.start(1), end=m.end(1), text=new, kind="theorem")], True
+    return [], False
+
+
+def _proof_marks(text: str, a: int, b: int, pdf_page, page_doc) -> tuple[list[Relabel], int]:
+    """End-of-proof marks ``∎`` on the page: ``□`` when the page prints open boxes only
+    (a glyph in the text, or amsthm's four rules), kept when it prints filled ones."""
+    at = [i for i in range(a, b) if text[i] == FILLED_BOX]
+    if not at:
+        return [], 0
+    kinds = {_BOX_GLYPHS[c] for ln in pdf_page.lines for c in ln.text if c in _BOX_GLYPHS}
+    if page_doc is not None and not kinds:
+        kinds = _drawn_boxes(page_doc)
+    if kinds == {"open"}:
+        return [Relabel(target="", start=i, end=i + 1, text=OPEN_BOX, kind="proof") for i in at], 0
+    return [], 0 if kinds == {"filled"} else len(at)
+
+
+def _drawn_boxes(page_doc) -> set[str]:
+    """"open" for a small square drawn as four strokes, "filled" for a small filled one."""
+    kinds: set[str] = set()
+    try:
+        drawings = page_doc.get_drawings()
+    except Exception:
+        return kinds
+    strokes = []
+    for d in drawings:
+        r = d["rect"]
+        if d.get("type") == "f" and 3 < r.width < 10 and abs(r.width - r.height) < 1:
+            kinds.add("filled")
+        elif d.get("type") == "s" and (r.width < 0.5 or r.height < 0.5) and max(r.width, r.height) < 10:
+            strokes.append(r)
+    for r in strokes:  # a left edge: a vertical stroke with a top, a bottom and a right edge
+        if r.width < 0.5:
+            tops = [s for s in strokes if s.height < 0.5 and abs(s.y0 - r.y0) < 1 and 0 <= s.x0 - r.x0 < 1]
+            rights = [s for s in strokes if s.width < 0.5 and s is not r and abs(s.y0 - r.y0) < 1
+                      and 3 < s.x0 - r.x0 < 10]
+            if tops and rights:
+                kinds.add("open")
+    return kinds
