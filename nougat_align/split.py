@@ -32,6 +32,7 @@ from rapidfuzz.distance import Indel
 
 from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
+from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
 from nougat_align.page_classifier import predict_pages
 from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
@@ -158,7 +159,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     clock.lap("figures")
     pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
     clock.lap("pdf_text")
-    return _align_pages(md, pages, records, min_score, clock)
+    return relabel(_align_pages(md, pages, records, min_score, clock), pages, doc)
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
