@@ -189,32 +189,18 @@ def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> Page
     md = alignment.markdown
     lines = _PageLines([ln.text for ln in pdf_page.lines],
                        [ln.role != "furniture" for ln in pdf_page.lines])
-    edits: list[Relabel] = []
-    unverified = 0
     text = md.text
-    for m in _HEADING_LINE.finditer(text, p.start, p.end):
-        edit, ok = _heading(m, lines)
-        edits += edit
-        unverified += not ok
     floats = {f.id: f for f in md.floats}
-    for fid in p.floats:
-        f = floats.get(fid)
-        if f is not None and f.caption:
-            edit, ok = _caption(f.id, f.mmd, f.caption, lines)
-            edits += edit
-            unverified += not ok
     notes = {n.id: n for n in md.footnotes}
-    for nid in p.footnotes:
-        n = notes.get(nid)
-        if n is not None and n.mark:
-            edit, ok = _footnote(n, lines)
-            edits += edit
-            unverified += not ok
-    spans = _spans(page_doc)
-    for m in _THEOREM_HEAD.finditer(text, p.start, p.end):
-        edit, ok = _theorem(m, spans)
-        edits += edit
-        unverified += not ok
+    heads = list(_THEOREM_HEAD.finditer(text, p.start, p.end))
+    spans = _spans(page_doc) if heads else []
+    checks = [_heading(m, lines) for m in _HEADING_LINE.finditer(text, p.start, p.end)]
+    checks += [_caption(f.id, f.mmd, f.caption, lines)
+               for f in (floats[i] for i in p.floats if i in floats) if f.caption]
+    checks += [_footnote(n, lines) for n in (notes[i] for i in p.footnotes if i in notes) if n.mark]
+    checks += [_theorem(m, spans) for m in heads]
+    edits = [e for edit, _ in checks for e in edit]
+    unverified = sum(not ok for _, ok in checks)
     edit, bad = _proof_marks(text, p.start, p.end, pdf_page, page_doc)
     edits += edit
     unverified += bad
@@ -331,10 +317,10 @@ def _theorem(m: "re.Match[str]", spans: list[tuple[str, bool, bool]]) -> tuple[l
     head = (m.group(2) if bold_md else m.group(4)).strip()
     name = head.split()[0].rstrip(".")
     for text, bold, italic in spans:
-        if not text.startswith(name):
-            continue
-        if bold == bold_md or not (bold or italic):
-            return [], bold or italic
+        if not text.startswith(name) or not (bold or italic):
+            continue  # a roman "Theorem 3 shows" in the running text is no head
+        if bold == bold_md:
+            return [], True
         if bold_md and italic:  # **Remark**. -> _Remark._
             new = f"_{head}{m.group(3)}_"
         else:  # _Proof._ -> **Proof.**
