@@ -50,6 +50,9 @@ _PRINTED_CAPTION = re.compile(
     r"(?:[A-Z]?\d+[\w.\-]*?|[IVXL]+)\s*[:.|\u2014\u2013]?")
 _PRINTED_MARK = re.compile(r"[^\s\w]{1,2}|\d{1,3}|[a-z]")
 _HEADING_LINE = re.compile(r"^(#{1,6}) (.+)$", re.M)
+_LIST_ITEM = re.compile(r"^ *(\d{1,3}[.)]|\(?[a-z]{1,4}\)|[ivx]{1,5}\.|[a-z]\.) (.+)$", re.M)
+_PRINTED_ITEM = re.compile(r"\(?(?:\d{1,3}|[a-z]{1,4}|[A-Z]{1,2}|[ivxlc]{1,5})[.)]")
+_TAG = re.compile(r"\\tag\{([^{}]{1,20})\}")
 _THEOREM_HEAD = re.compile(r"^(\*\*([^*\n]{1,60})\*\*(\.?)|_((?:Proof)[^_\n]{0,40})_)", re.M)
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|medi|cmbx|cmb\d|-bd|bx\d", re.I)
 _ITALIC_FONT = re.compile(r"ital|oblique|cmti|cmsl|cmmi|-it\b|slant|\bti\d", re.I)
@@ -199,6 +202,9 @@ def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> Page
                for f in (floats[i] for i in p.floats if i in floats) if f.caption]
     checks += [_footnote(n, lines) for n in (notes[i] for i in p.footnotes if i in notes) if n.mark]
     checks += [_theorem(m, spans) for m in heads]
+    checks += [_list_item(m, lines) for m in _LIST_ITEM.finditer(text, p.start, p.end)]
+    flat = "".join(ln.text for ln in pdf_page.lines).replace(" ", "")
+    checks += [([], f"({m.group(1)})".replace(" ", "") in flat) for m in _TAG.finditer(text, p.start, p.end)]
     edits = [e for edit, _ in checks for e in edit]
     unverified = sum(not ok for _, ok in checks)
     edit, bad = _proof_marks(text, p.start, p.end, pdf_page, page_doc)
@@ -288,6 +294,21 @@ def _footnote(note, lines: _PageLines) -> tuple[list[Relabel], bool]:
             return [], True
         return [Relabel(target=note.id, start=len("Footnote "), end=len(prefix) - 2,
                         text=printed, kind="footnote")], True
+    return [], False
+
+
+def _list_item(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool]:
+    """An ordered list item ``1. text``: its marker as printed (``1)``, ``(a)``, ``i.``)."""
+    key = _key(m.group(2))
+    if len(key) < 3:
+        return [], False
+    for i, before, prev in lines.hits(key):
+        if not _PRINTED_ITEM.fullmatch(before):
+            continue
+        lines.used.add(i)
+        if before == m.group(1):
+            return [], True
+        return [Relabel(target="", start=m.start(1), end=m.end(1), text=before, kind="list")], True
     return [], False
 
 
