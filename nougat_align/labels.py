@@ -201,7 +201,7 @@ def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> Page
     checks += [_caption(f.id, f.mmd, f.caption, lines)
                for f in (floats[i] for i in p.floats if i in floats) if f.caption]
     checks += [_footnote(n, lines) for n in (notes[i] for i in p.footnotes if i in notes) if n.mark]
-    checks += [_theorem(m, spans) for m in heads]
+    checks += [_theorem(m, text, spans) for m in heads]
     checks += [_list_item(m, lines) for m in _LIST_ITEM.finditer(text, p.start, p.end)]
     flat = "".join(ln.text for ln in pdf_page.lines).replace(" ", "")
     checks += [([], f"({m.group(1)})".replace(" ", "") in flat) for m in _TAG.finditer(text, p.start, p.end)]
@@ -217,6 +217,7 @@ def _heading(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool
     """A heading line: its number as printed (or no number when the page prints none)."""
     body = m.group(2)
     start = m.start(2)
+    level = len(m.group(1))
     num = _MD_NUMBER.match(body)
     number = num.group() if num and body[num.end():num.end() + 1] == " " else ""
     if number and not re.search(r"[\dIVXLC]|^[A-Z]\.?$", number):
@@ -239,7 +240,9 @@ def _heading(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool
         if printed:
             if labelled is None and (number or re.fullmatch(r"[\dIVXLC.\s]+", printed)):
                 labelled = (i, printed)
-        elif bare is None and lines.alone(i, key):
+        elif bare is None and (lines.alone(i, key) or (level >= 4 and len(key) >= 8)):
+            # alone on its line, or a run-in subsubsection/paragraph head (llncs prints
+            # "Night Shifts Night shifts were..." without a number)
             bare = (i, "")
     if not number and bare is not None:
         equal = bare  # unnumbered, and printed without a number
@@ -312,8 +315,8 @@ def _list_item(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bo
     return [], False
 
 
-def _spans(page_doc) -> list[tuple[str, bool, bool]]:
-    """(text, bold, italic) of the first span of every line of the page."""
+def _spans(page_doc) -> list[tuple[str, str, bool, bool]]:
+    """(line text, first span text, bold, italic) of every line of the page."""
     if page_doc is None:
         return []
     out = []
@@ -328,24 +331,39 @@ def _spans(page_doc) -> list[tuple[str, bool, bool]]:
                 s = spans[0]
                 bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(s["font"]))
                 italic = bool(s["flags"] & 2) or bool(_ITALIC_FONT.search(s["font"]))
-                out.append((s["text"].strip(), bold, italic))
+                line = "".join(x["text"] for x in ln["spans"]).strip()
+                out.append((line, s["text"].strip(), bold, italic))
     return out
 
 
-def _theorem(m: "re.Match[str]", spans: list[tuple[str, bool, bool]]) -> tuple[list[Relabel], bool]:
-    """A theorem-like head at a paragraph start: bold or italic as the page sets it."""
+def _theorem(m: "re.Match[str]", text: str, spans: list) -> tuple[list[Relabel], bool]:
+    """A theorem-like head at a paragraph start: its number and its bold or italic as the
+    page sets them.  The head's line is a bold/italic line start of the same name whose
+    words after the head are the paragraph's; a line used is used up."""
     bold_md = m.group(2) is not None
     head = (m.group(2) if bold_md else m.group(4)).strip()
     name = head.split()[0].rstrip(".")
-    for text, bold, italic in spans:
-        if not text.startswith(name) or not (bold or italic):
+    numbered = re.compile(re.escape(name) + r"(?:\s+(?:[A-Z]?\d+(?:[.\-]\d+)*|[IVXLC]+)\b)?")
+    md_head = numbered.match(head)
+    md_after = norm_string(head[md_head.end():] + text[m.end(1):m.end(1) + 200])
+    for k, (line, first, bold, italic) in enumerate(spans):
+        if not first.startswith(name) or not (bold or italic):
             continue  # a roman "Theorem 3 shows" in the running text is no head
-        if bold == bold_md:
+        printed = numbered.match(line)
+        after = norm_string(line[printed.end():])[:12]
+        if not after or not md_after.startswith(after):
+            continue  # another line starting with the name (a heading "Proof of ...")
+        del spans[k]
+        if bold_md and printed.group() != md_head.group():  # "Theorem 1" for "Theorem 3.1"
+            head = printed.group() + head[md_head.end():]
+        if bold == bold_md and head == (m.group(2) or m.group(4)).strip():
             return [], True
-        if bold_md and italic:  # **Remark**. -> _Remark._
-            new = f"_{head}{m.group(3)}_"
-        else:  # _Proof._ -> **Proof.**
-            new = f"**{head}**"
+        if bold:
+            new = f"**{head}**{m.group(3) or ''}" if bold_md else f"**{head}**"
+        else:  # **Remark**. -> _Remark._
+            new = f"_{head}{m.group(3) or ''}_" if bold_md else m.group(1)
+        if new == m.group(1):
+            return [], True
         return [Relabel(target="", start=m.start(1), end=m.end(1), text=new, kind="theorem")], True
     return [], False
 
