@@ -32,6 +32,8 @@ import time
 from dataclasses import replace
 from typing import Optional, Sequence
 
+import pymupdf
+
 from nougat_align.normalize import norm_string, tokenize
 from nougat_align.records import Alignment, PageText, Relabel
 
@@ -321,7 +323,7 @@ def _spans(page_doc) -> list[tuple[str, str, bool, bool]]:
         return []
     out = []
     try:
-        blocks = page_doc.get_text("dict")["blocks"]
+        blocks = page_doc.get_text("dict", flags=pymupdf.TEXT_MEDIABOX_CLIP)["blocks"]  # no images
     except Exception:
         return []
     for b in blocks:
@@ -351,7 +353,8 @@ def _theorem(m: "re.Match[str]", text: str, spans: list) -> tuple[list[Relabel],
             continue  # a roman "Theorem 3 shows" in the running text is no head
         printed = numbered.match(line)
         after = norm_string(line[printed.end():])[:12]
-        if not after or not md_after.startswith(after):
+        same_number = printed.group() == md_head.group() and printed.group() != name
+        if not same_number and not md_after.startswith(after):
             continue  # another line starting with the name (a heading "Proof of ...")
         del spans[k]
         if bold_md and printed.group() != md_head.group():  # "Theorem 1" for "Theorem 3.1"
