@@ -232,6 +232,8 @@ def _heading(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool
     for i, before, prev in lines.hits(key):
         # a number on the line before counts for numbered headings only (an unnumbered
         # title after a line "222" is not heading 222)
+        if number and prev and not lines.searchable[i - 1] and not _same(prev.rstrip(".:)"), number.rstrip(".:)")):
+            prev = ""  # a page number or running head above the title is not its number
         printed = before or (prev if _PRINTED_HEAD.fullmatch(prev) and (number or (
             re.fullmatch(r"(?:\d+(?:\.\d+)*|[IVXLC]+)\.", prev) and lines.alone(i, key))) else "")
         if before and not _PRINTED_HEAD.fullmatch(before):
