@@ -44,7 +44,7 @@ KEY_CHARS = 40  # normalized characters of a title/caption used to find its line
 _PRINTED_HEAD = re.compile(
     r"(?:(?:Chapter|CHAPTER|Appendix|APPENDIX|Part|PART|Section|SECTION)\s+)?"
     r"(?:\d+|[IVXLC]+|[A-Za-z])(?:\s?[.\-\u2013]\s?(?:\d+|[A-Za-z]|[IVXLC]+))*\s?[.):]?")
-_MD_NUMBER = re.compile(r"(?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?")
+_MD_NUMBER = re.compile(r"(?:(?:Chapter|Appendix|Part) )?(?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?")
 _NAMES = (r"Figure|Fig\.?|Figs\.?|Table|Tab\.?|Algorithm|Alg\.?|Listing|Scheme|Chart|Plate"
           r"|Supplementary\s+Figure|Supplementary\s+Table")
 _PRINTED_CAPTION = re.compile(
@@ -66,7 +66,8 @@ _BOX_GLYPHS = {"\u25a1": "open", "\u25fb": "open", "\u2610": "open", "\u220e": "
 # ------------------------------------------------------------------------- the check ---
 
 _HEAD_NUMBER = re.compile(
-    r"^#{1,6} +((?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?) +(\S*)", re.M)
+    r"^#{1,6} +((?:(?:Chapter|Appendix|Part) )?(?:\d+|[IVXLC]+|[A-Z])(?:[.\-\u2013][A-Za-z0-9]+)*[.)]?) +(\S*)",
+    re.M)
 _CAPTION = re.compile(
     r"^((?:Figure|FIGURE|Fig\.|FIG\.|Table|TABLE|Tab\.|Algorithm|ALGORITHM|Listing)\s*"
     r"(?:[A-Z]?\d+(?:[.\-]\d+)*|[IVXL]+))(?=[:.|](?!\d)|\s*$)", re.M)
