@@ -193,8 +193,11 @@ def relabel(alignment: Alignment, pdf_pages: Sequence, doc=None) -> Alignment:
 
 def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> PageText:
     md = alignment.markdown
-    lines = _PageLines([ln.text for ln in pdf_page.lines],
-                       [ln.role != "furniture" for ln in pdf_page.lines])
+    # the float records' captions (as printed, label first) after the page's lines: they
+    # find a caption MuPDF reads as furniture (rotated) or splits oddly
+    captions = [r.caption for r in alignment.float_records if r.page == p.page - 1 and r.caption]
+    lines = _PageLines([ln.text for ln in pdf_page.lines] + captions,
+                       [ln.role != "furniture" for ln in pdf_page.lines] + [True] * len(captions))
     text = md.text
     floats = {f.id: f for f in md.floats}
     notes = {n.id: n for n in md.footnotes}
