@@ -187,8 +187,53 @@ def relabel(alignment: Alignment, pdf_pages: Sequence, doc=None) -> Alignment:
         page = pdf_pages[p.page - 1]
         page_doc = doc[p.page - 1] if doc is not None else None
         pages.append(_relabel_page(alignment, p, page, page_doc))
+    pages = _references(alignment, pages, pdf_pages)
     timings = {**alignment.timings, "labels": round(time.perf_counter() - t0, 5)}
     return replace(alignment, pages=tuple(pages), timings=timings)
+
+
+_REF = re.compile(r"\b(Figures?|Figs?\.|Tables?|Tab\.|Sections?|Secs?\.|\u00a7|Chapters?|Appendix)"
+                  r"[\s~]*([A-Z]?\d+(?:\.\d+)*|[IVX]+(?:\.\d+)*)\b")
+_REF_KIND = {"fig": "figure", "tab": "table"}
+_LAST_NUMBER = re.compile(r"([A-Z]?\d+(?:\.\d+)*|[IVXL]+|[A-Z])[.:)]?\s*$")
+
+
+def _references(alignment: Alignment, pages: list[PageText], pdf_pages: Sequence) -> list[PageText]:
+    """Cross-references in the running text ("Table~1", "Section 6.8") follow the numbers the
+    labels were rewritten to ("TABLE I", "7.8"), on pages whose PDF text prints the new
+    reference and not the old one."""
+    sources = {f.id: (f.kind, f.mmd) for f in alignment.markdown.floats}
+    numbers: dict[tuple[str, str], str] = {}
+    for p in pages:
+        for r in p.relabels:
+            if r.kind == "caption" and r.target in sources:
+                kind, mmd = sources[r.target]
+                old, new = _LAST_NUMBER.search(mmd[r.start:r.end]), _LAST_NUMBER.search(r.text)
+            elif r.kind == "heading" and r.target == "":
+                kind = "section"
+                old = _LAST_NUMBER.search(alignment.markdown.text[r.start:r.end])
+                new = _LAST_NUMBER.search(r.text)
+            else:
+                continue
+            if old and new and old.group(1) != new.group(1):
+                numbers.setdefault((kind, old.group(1)), new.group(1))
+    if not numbers:
+        return pages
+    text = alignment.markdown.text
+    out = []
+    for p in pages:
+        if not p.kept or p.page - 1 >= len(pdf_pages):
+            out.append(p)
+            continue
+        flat = re.sub(r"\s+", "", "".join(ln.text for ln in pdf_pages[p.page - 1].lines))
+        edits = []
+        for m in _REF.finditer(text, p.start, p.end):
+            name, number = m.group(1), m.group(2)
+            new = numbers.get((_REF_KIND.get(name[:3].lower(), "section"), number))
+            if new and name + new in flat and name + number not in flat:
+                edits.append(Relabel(target="", start=m.start(2), end=m.end(2), text=new, kind="reference"))
+        out.append(replace(p, relabels=p.relabels + tuple(edits)) if edits else p)
+    return out
 
 
 def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> PageText:

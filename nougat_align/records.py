@@ -168,7 +168,7 @@ class Relabel(Record):
     start: int
     end: int
     text: str
-    kind: str  # heading | caption | theorem | footnote | proof | list
+    kind: str  # heading | caption | theorem | footnote | proof | list | reference
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,25 @@ def test_relabel_applies_to_text_floats_and_footnotes_and_round_trips():
     assert a.page_markdown(page) == "## II. Title\n\nBody.\n\nFig. 1. Cap.\n\nFootnote *: Note.\n"
     assert PageText.from_dict(json.loads(json.dumps(page.to_dict()))) == page
     assert page.relabeled == 3
+
+
+def test_references_follow_the_rewritten_numbers():
+    """revtex prints TABLE I and "Table I": the caption's new number carries over to the
+    running text's "Table~1", on a page whose PDF text prints "Table I" (not "Table 1")."""
+    from nougat_align.labels import relabel
+    from nougat_align.pdf_text import PdfLine, PdfPage
+    from nougat_align.records import Float
+
+    text = "The counts in Table\u00a01 and in Section 2 differ.\n"
+    md = Markdown(text=text, floats=(Float(id="T1", kind="table", number="1", caption="Causes of dark nights.",
+                                           mmd="Table 1: Causes of dark nights.", anchor=0),))
+    a = Alignment(markdown=md, num_pages=1, pages=(PageText(page=1, start=0, end=len(text), score=1.0,
+                                                            kept=True, floats=("T1",)),))
+    lines = ("The counts in Table I and in Section 2 differ.", "TABLE I: Causes of dark nights.")
+    page = PdfPage(index=0, width=600, height=800,
+                   lines=tuple(PdfLine(text=t, x0=0, y0=10 * i, x1=100, y1=10 * i + 9, size=9)
+                               for i, t in enumerate(lines)))
+    out = relabel(a, [page])
+    assert out.page_markdown(out.pages[0]) == ("The counts in Table\u00a0I and in Section 2 differ.\n\n"
+                                               "TABLE I: Causes of dark nights.\n")
+    assert sorted(r.kind for r in out.pages[0].relabels) == ["caption", "reference"]
