@@ -121,6 +121,8 @@ def test_revtex_labels(aligned):
     page = a.page_markdown(a.pages[0])
     assert "### A. Lamp Records" in page and "#### 1. Night Shifts" in page
     assert "FIG. 1. Dark nights" in page and "TABLE I. Causes" in page
+    text = "".join(a.page_markdown(p) for p in a.kept_pages)
+    assert "Figure 1 and Table I sum them up" in text  # LaTeXML's reference said Table 1
 
 
 def test_amsthm_remark_and_open_box(aligned):
