@@ -32,6 +32,7 @@ from nougat_align.normalize import norm_words
 
 MIN_PRECISION = 0.92
 MIN_COVERAGE = 0.5
+MIN_BODY_WORDS = 10  # fewer body words on a page: its coverage is not measured (1.0)
 MIN_UNPRINTED_RUN = 6  # shorter runs are not removed (a mangled formula, a renamed label)
 _NOT_PROSE = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]|\\begin\{([A-Za-z]+\*?)\}.*?\\end\{\1\}|```.*?```",
                         re.S)
@@ -117,6 +118,8 @@ def precision_coverage(label: Sequence[str], other: Sequence[str], page: Printed
     the words of the label's math, tables and code, taken away from the page's words."""
     lab = Counter(label)
     body = Counter(w for w in page.body if len(w) >= 3 and w.isalpha()) - Counter(other)
+    if sum(body.values()) < MIN_BODY_WORDS:  # a float page: a stray running head is no measure
+        body = Counter()
     return share(lab, Counter(page.printed)), share(body, lab)
 
 

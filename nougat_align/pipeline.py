@@ -33,6 +33,7 @@ class PaperResult(Record):
     num_pages: int
     kept: int
     reasons: dict[str, int] = field(default_factory=dict)  # drop reason -> pages
+    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str = ""
@@ -97,6 +98,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             reasons[p.reason] = reasons.get(p.reason, 0) + 1
     return PaperResult(paper_id=paper_id, status=alignment.status, num_pages=alignment.num_pages,
                        kept=sum(p.kept for p in alignment.pages), reasons=reasons,
+                       relabeled=sum(p.relabeled for p in alignment.pages if p.kept),
                        warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
                        out_dir=str(out_dir))
 
@@ -123,6 +125,8 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
             "precision": p.precision, "coverage": p.coverage, "removed": [list(r) for r in p.removed],
             "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
             "floats": placed, "footnotes": list(p.footnotes),
+            "relabeled": p.relabeled, "labels_unverified": p.labels_unverified,
+            "relabels": [r.to_dict() for r in p.relabels],
         })
     return {
         "paper_id": paper_id,
