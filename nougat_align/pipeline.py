@@ -122,6 +122,7 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         pages.append({
             "page": p.page, "kept": p.kept, "reason": p.reason, "score": p.score,
             "start_score": p.start_score, "end_score": p.end_score,
+            "precision": p.precision, "coverage": p.coverage, "removed": [list(r) for r in p.removed],
             "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
             "floats": placed, "footnotes": list(p.footnotes),
             "relabeled": p.relabeled, "labels_unverified": p.labels_unverified,
