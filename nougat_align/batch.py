@@ -76,6 +76,7 @@ from nougat_align.errors import InputError, NougatAlignError
 from nougat_align.records import Record
 from nougat_align.render import DEFAULT_DPI
 from nougat_align.split import DEFAULT_MIN_SCORE
+from nougat_align.style import DEFAULT_STYLE, check_style
 from nougat_align.write import write_text_atomic
 
 log = logging.getLogger("nougat_align.batch")
@@ -366,6 +367,7 @@ class Settings(Record):
     cache: str = ""  # LaTeXML HTML cache ("": OUT/.cache/html)
     latexml_timeout: float = 600.0
     latexml_memory_mb: int = 4096
+    style: str = DEFAULT_STYLE  # page markdown: unicode | nougat (nougat_align.style)
 
 
 @dataclass(frozen=True)
@@ -384,6 +386,7 @@ class PaperRecord(Record):
     pages: int = 0
     kept: int = 0
     drops: dict[str, int] = field(default_factory=dict)
+    relabeled: int = 0
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -455,7 +458,7 @@ def run_job(job: PaperJob, settings: Settings) -> PaperRecord:
             result = pipeline.process_paper(
                 Path(html), pdf, out / job.paper, figures=job.figures or settings.figures,
                 min_score=settings.min_score, dpi=settings.dpi, images=settings.images,
-                paper_id=job.paper)
+                paper_id=job.paper, style=settings.style)
     except Exception as e:  # noqa: BLE001 - one bad paper must never stop the run
         message = str(e) if isinstance(e, NougatAlignError) else f"{type(e).__name__}: {e}"
         return _failure(job, "failed", _reason(e), " ".join(message.split())[:500],
@@ -465,7 +468,8 @@ def run_job(job: PaperJob, settings: Settings) -> PaperRecord:
         top = max(result.reasons.items(), key=lambda kv: kv[1])[0] if result.reasons else ""
         reason = f"no page kept ({top})" if top else "no page kept"
     return PaperRecord(paper=job.paper, status=result.status, reason=reason, pages=result.num_pages,
-                       kept=result.kept, drops=dict(result.reasons), warnings=tuple(result.warnings),
+                       kept=result.kept, drops=dict(result.reasons), relabeled=result.relabeled,
+                       warnings=tuple(result.warnings),
                        seconds=round(time.perf_counter() - t0, 3), timings=dict(result.timings),
                        pdf=job.pdf_name, html=job.html or job.source)
 
@@ -723,7 +727,7 @@ class _Tally:
 
     def __init__(self):
         self.status: Counter = Counter()
-        self.pages = self.kept = self.worked = 0
+        self.pages = self.kept = self.worked = self.relabeled = 0
         self.drops: Counter = Counter()
         self.failures: Counter = Counter()
         self.skips: Counter = Counter()
@@ -742,6 +746,7 @@ class _Tally:
         self.worked += 1
         self.pages += rec.pages
         self.kept += rec.kept
+        self.relabeled += rec.relabeled
         self.drops.update(rec.drops)
         self.stages.update({k: v for k, v in rec.timings.items() if k != "total"})
         self.work_seconds += rec.seconds
@@ -768,6 +773,7 @@ def _stats(tally: _Tally, run_id: str, wall: float, executor: str, workers: int,
         "papers_seen": sum(tally.status.values()),
         "papers_processed": tally.worked,
         "pages": {"total": tally.pages, "kept": tally.kept, "kept_pct": tally.kept_pct},
+        "labels_relabeled": tally.relabeled,
         "papers_per_minute": round(tally.worked / minutes, 2) if minutes else 0.0,
         "pages_per_second": round(tally.pages / wall, 2) if wall > 0 else 0.0,
         "page_drop_reasons": dict(tally.drops.most_common()),
@@ -840,6 +846,7 @@ def summary_table(stats: dict):
     table.add_row("papers", ", ".join(f"{k} {v}" for k, v in papers.items() if v) or "none")
     pages = stats["pages"]
     table.add_row("pages kept", f"{pages['kept']}/{pages['total']} ({pages['kept_pct']}%)")
+    table.add_row("labels as printed", f"{stats.get('labels_relabeled', 0)} rewritten")
     table.add_row("speed", f"{stats['papers_per_minute']} papers/min, {stats['pages_per_second']} pages/s, "
                            f"{stats['seconds']} s")
     for title, key in (("page drops", "page_drop_reasons"), ("paper failures", "paper_failure_reasons"),
@@ -952,6 +959,7 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     ``shard`` names this run's manifest/stats/lock; with a :class:`Dump` it defaults to the
     dump's shard.  Ctrl-C writes the stats and re-raises ``KeyboardInterrupt``.
     """
+    check_style(settings.style)  # a style this install cannot write fails here, not once per paper
     out = Path(settings.out).resolve()
     settings = Settings.from_dict({**settings.to_dict(), "out": str(out)})
     out.mkdir(parents=True, exist_ok=True)

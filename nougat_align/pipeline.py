@@ -20,6 +20,7 @@ from nougat_align.pdf_text import open_pdf
 from nougat_align.records import Alignment, Markdown, Record
 from nougat_align.render import DEFAULT_DPI, render_pages
 from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
+from nougat_align.style import DEFAULT_STYLE, check_style, restyle
 from nougat_align.write import atomic_dir
 
 
@@ -32,6 +33,7 @@ class PaperResult(Record):
     num_pages: int
     kept: int
     reasons: dict[str, int] = field(default_factory=dict)  # drop reason -> pages
+    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str = ""
@@ -55,8 +57,10 @@ def load_markdown(html: Optional[Path] = None, md: Optional[Path] = None) -> Mar
 def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
                   figures: FiguresArg = "detect", min_score: float = DEFAULT_MIN_SCORE,
                   dpi: int = DEFAULT_DPI, images: bool = True,
-                  paper_id: Optional[str] = None) -> PaperResult:
-    """Align one paper and write its pages. ``markdown`` is a ``Markdown`` or an HTML path."""
+                  paper_id: Optional[str] = None, style: str = DEFAULT_STYLE) -> PaperResult:
+    """Align one paper and write its pages (markdown in ``style``, see :mod:`nougat_align.style`).
+    ``markdown`` is a ``Markdown`` or an HTML path."""
+    check_style(style)
     t0 = time.perf_counter()
     html_timing = 0.0
     if not isinstance(markdown, Markdown):
@@ -80,7 +84,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
         for p in alignment.pages:
             if not p.kept:
                 continue
-            (tmp / f"{p.page:02d}.mmd").write_text(alignment.page_markdown(p), encoding="utf-8")
+            (tmp / f"{p.page:02d}.mmd").write_text(restyle(alignment.page_markdown(p), style), encoding="utf-8")
             if images:
                 (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
         meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes)
@@ -94,6 +98,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             reasons[p.reason] = reasons.get(p.reason, 0) + 1
     return PaperResult(paper_id=paper_id, status=alignment.status, num_pages=alignment.num_pages,
                        kept=sum(p.kept for p in alignment.pages), reasons=reasons,
+                       relabeled=sum(p.relabeled for p in alignment.pages if p.kept),
                        warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
                        out_dir=str(out_dir))
 
@@ -117,8 +122,11 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         pages.append({
             "page": p.page, "kept": p.kept, "reason": p.reason, "score": p.score,
             "start_score": p.start_score, "end_score": p.end_score,
+            "precision": p.precision, "coverage": p.coverage, "removed": [list(r) for r in p.removed],
             "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
             "floats": placed, "footnotes": list(p.footnotes),
+            "relabeled": p.relabeled, "labels_unverified": p.labels_unverified,
+            "relabels": [r.to_dict() for r in p.relabels],
         })
     return {
         "paper_id": paper_id,
