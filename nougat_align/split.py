@@ -737,5 +737,9 @@ def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> di
             score = sum(g in grams[k] for g in want) / len(want) - 0.001 * abs(k - anchor_page)
             if score > best_score:
                 best, best_score = k, score
+        if best is None and want:  # held aside nowhere (its lines read as running text):
+            # the anchor's page or, for a footnote the page end broke, the next, by what they print
+            near = [k for k in (anchor_page, anchor_page + 1) if k < len(pages)]
+            best = max(near, key=lambda k: (sum(g in pages[k].printed.trigrams for g in want), -k))
         out[n.id] = best if best is not None else anchor_page
     return out
