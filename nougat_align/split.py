@@ -183,7 +183,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     clock.lap("figures")
     pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
     clock.lap("pdf_text")
-    return relabel(_align_pages(md, pages, records, min_score, clock), pages, doc)
+    return _align_pages(md, pages, records, min_score, clock, doc)
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
@@ -238,7 +238,7 @@ class _Edges:
 
 
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
-                 min_score: float, clock: _Clock) -> Alignment:
+                 min_score: float, clock: _Clock, doc=None) -> Alignment:
     P = len(pdf_pages)
     co = _Coords.of(md.text)
     pages = _classify_lines(md, co.toks, pdf_pages)
@@ -260,16 +260,25 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     note_pages = _place_footnotes(md, pages, offsets)
     clock.lap("floats")
     warnings: list[str] = []
-    result = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages, min_score, warnings)
+    result, evidence = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages,
+                                    min_score, warnings)
     for k, p in enumerate(result):  # where page k could start with a near-optimal staircase
         lo, hi = (co.joined_at_token(int(x[k]) * CHUNK_WORDS) for x in (stair.low, stair.high))
         result[k] = replace(p, uncertainty=(co.offset(lo), co.offset(hi)))
     clock.lap("score")
+    # labels as printed (``labels.relabel``) before the page check, so that a label the
+    # page prints in its own style ("FIG. 3" for LaTeXML's "Figure 3") counts as printed
+    relabeled = relabel(Alignment(markdown=md, num_pages=P, pages=tuple(result), timings=clock.timings,
+                                  float_records=tuple(records)), pdf_pages, doc)
+    clock.timings["labels"] = relabeled.timings["labels"]
+    clock.t = time.perf_counter()
+    result = _check_pages(md, list(relabeled.pages), evidence, pages)
     if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
                               and np.median([p.score for p in result]) < 0.5):
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
-                  for p in result]
+        result = [replace(p, kept=False, reason="mismatch", relabels=(), labels_unverified=0)
+                  if p.reason != "no text layer" else p for p in result]
+    clock.lap("score")
     kept = sum(p.kept for p in result)
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
@@ -367,8 +376,10 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
 
 def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
                  offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
-                 min_score: float, warnings: list[str]) -> list[PageText]:
-    """Step 7: each page's edges matched, its label repaired and checked both ways."""
+                 min_score: float, warnings: list[str]
+                 ) -> tuple[list[PageText], list[tuple[list[str], list[str]]]]:
+    """Step 7: each page's edges matched and its label repaired; per page, the label's
+    prose words and its other (math, table, code) words, for ``_check_pages``."""
     text = md.text
     first = co.first_tokens(offsets)
     is_prose = _prose_mask(text, co.toks)
@@ -376,7 +387,7 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
     for f in md.floats + md.footnotes:
         words = norm_words(prose(f.mmd if isinstance(f, Float) else f.text))  # "Footnote" unprinted
         aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
-    result = []
+    result, evidence = [], []
     for k, page in enumerate(pages):
         a, b = offsets[k], offsets[k + 1]
         own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
@@ -393,7 +404,7 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         for i in own + own_notes:
             words.extend(aside[i][0])
             other.extend(aside[i][1])
-        precision, coverage = precision_coverage(words, other, printed)
+        evidence.append((words, other))
         reason = ""
         if not page.has_text:
             reason = "no text layer"
@@ -401,18 +412,40 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
             reason = "empty"
         elif score < min_score:
             reason = "low score"
+        result.append(PageText(page=k + 1, start=a, end=b, score=score,
+                               start_score=round(start_score, 4), end_score=round(end_score, 4),
+                               kept=not reason, reason=reason, floats=own, footnotes=own_notes,
+                               removed=tuple(removed)))
+    return result, evidence
+
+
+def _check_pages(md: Markdown, result: list[PageText], evidence: list[tuple[list[str], list[str]]],
+                 pages: list[_Page]) -> list[PageText]:
+    """Each page's label, with its labels as printed, checked both ways against the page:
+    a page still kept after its edges were scored is dropped as ``unprinted text``,
+    ``incomplete`` or ``wrong order`` (then without its relabels, as any dropped page)."""
+    sources = {f.id: f.mmd for f in md.floats + md.footnotes}
+    out = []
+    for p, (words, other), page in zip(result, evidence, pages):
+        label = Counter(words)
+        for r in p.relabels:  # the label's words as written: LaTeXML's out, the page's in
+            old = (md.text if r.target == "" else sources.get(r.target, ""))[r.start:r.end]
+            label = label - Counter(norm_words(prose(old))) + Counter(norm_words(prose(r.text)))
+        precision, coverage = precision_coverage(list(label.elements()), other, page.printed)
+        reason = p.reason
+        if not p.kept:
+            pass
         elif precision < MIN_PRECISION:
             reason = "unprinted text"
         elif coverage < MIN_COVERAGE:
             reason = "incomplete"
-        elif list_out_of_order(text[a:b], printed):
+        elif list_out_of_order(md.text[p.start:p.end], page.printed):
             reason = "wrong order"
-        result.append(PageText(page=k + 1, start=a, end=b, score=score,
-                               start_score=round(start_score, 4), end_score=round(end_score, 4),
-                               kept=not reason, reason=reason, floats=own, footnotes=own_notes,
-                               precision=round(precision, 4), coverage=round(coverage, 4),
-                               removed=tuple(removed)))
-    return result
+        p = replace(p, precision=round(precision, 4), coverage=round(coverage, 4))
+        if reason != p.reason:
+            p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
+        out.append(p)
+    return out
 
 
 def _squash(text: str, limit: int = 80) -> str:
@@ -721,8 +754,12 @@ def _label_pairs(page: _Page) -> set[tuple[str, str]]:
 def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
     grams = [_trigrams(p.aside_words) for p in pages]
     out: dict[str, int] = {}
+    placed: set[tuple[str, str, int]] = set()
     for n in md.footnotes:
         anchor_page = _page_of_offset(n.anchor, offsets)
+        if (n.mark, n.text, anchor_page) in placed:
+            continue  # one footnote marked twice (an affiliation two authors share): printed once
+        placed.add((n.mark, n.text, anchor_page))
         want = _trigrams(norm_words(n.text))
         best, best_score = None, 0.5
         for k in range(len(pages)):
