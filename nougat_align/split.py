@@ -114,6 +114,17 @@ class _Page:
         return out
 
 
+    def edge_or_all(self, edge: tuple[str, str], from_end: bool) -> tuple[str, str]:
+        """``edge``; when no line of the page is one the markdown has in its text (a float
+        and a display equation, no prose), the first (last) words of all its body lines,
+        so that such a page is scored on what it prints, not on nothing."""
+        if edge[1]:
+            return edge
+        pattern = "".join("".join(ln.words) for ln in self.body())
+        pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
+        return ("", pattern) if len(pattern) >= MIN_PATTERN else edge
+
+
 def _trigrams(words: Sequence[str]) -> set[tuple[str, str, str]]:
     return set(zip(words, words[1:], words[2:]))
 
@@ -355,6 +366,7 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
     heads: list[tuple[str, str]] = [("", "")] * P
     tails: list[tuple[str, str]] = [("", "")] * P
     cuts = np.zeros(P + 1, dtype=np.int64)
+    guessed = [False] * (P + 1)  # boundary placed by the staircase alone
     for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
         heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
@@ -362,6 +374,7 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
             cuts[0] = 0 if s is None or stair.low[0] == 0 else _take_back(joined, s.start, heads[0][0])
             continue
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
+        guessed[k] = s is None and e is None
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
                               fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS))
     # The last page ends where its last words are; what follows (markdown the PDF does not
@@ -371,6 +384,9 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
                                  int(cuts[P - 1]), len(joined), "end")
     rest = len(joined) - e.end if e is not None else 0
     cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
+    for k in range(P - 1, 0, -1):  # a guess (neither page has words here) yields to evidence after it
+        if guessed[k]:
+            cuts[k] = min(cuts[k], cuts[k + 1])
     return _Edges(heads, tails, np.maximum.accumulate(cuts))  # boundaries never cross
 
 
@@ -393,8 +409,11 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
         md_norm = co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
-        start_score = _edge_score(edges.heads[k], md_norm, at_start=True)
-        end_score = _edge_score(edges.tails[k], md_norm, at_start=False)
+        head, tail = edges.heads[k], edges.tails[k]
+        if md_norm:  # a label with words: score it even when no line of the page is prose
+            head, tail = page.edge_or_all(head, from_end=False), page.edge_or_all(tail, from_end=True)
+        start_score = _edge_score(head, md_norm, at_start=True)
+        end_score = _edge_score(tail, md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
         printed = page.printed
         removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
@@ -562,7 +581,11 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
             raw = pl.text.rstrip()
             ln = _Line(words=words, role=pl.role,
                        hyphen=raw.endswith("-") and len(raw) > 1 and raw[-2].isalpha())
-            if ln.role == "body" and len(words) >= 3:
+            if ln.role == "body" and 0 < len(words) < 3 and lines and lines[-1].role == "aside":
+                prev = lines[-1].words[-2:]
+                if len(prev) == 2 and (*prev, words[0]) in aside:
+                    ln.role = "aside"  # the short last line of a footnote or caption
+            elif ln.role == "body" and len(words) >= 3:
                 grams = _trigrams(words)
                 in_body = len(grams & body) / len(grams)
                 in_aside = len(grams & aside) / len(grams)
@@ -573,8 +596,20 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
             if ln.role in ("aside", "float"):
                 aside_words.extend(words)
             lines.append(ln)
+        if _contents_page(lines):  # its titles are the markdown's headings, not this page's text
+            for ln in lines:
+                ln.matched = False
         pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words))
     return pages
+
+
+def _contents_page(lines: list[_Line]) -> bool:
+    """A table of contents: a body line among the first three reads "Contents", and at
+    least a third of the body lines are numbers (section numbers, page numbers)."""
+    body = [ln.words for ln in lines if ln.role == "body" and ln.words]
+    if not any(w in (["contents"], ["table", "of", "contents"]) for w in body[:3]):
+        return False
+    return sum(all(x.isdigit() for x in w) for w in body) >= len(body) / 3
 
 
 def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int, edge: str
