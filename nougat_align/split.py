@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from nougat_align import pdf_text
+from nougat_align import pdf_text, references
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
@@ -279,11 +279,14 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     clock.lap("score")
     # labels as printed (``labels.relabel``) before the page check, so that a label the
     # page prints in its own style ("FIG. 3" for LaTeXML's "Figure 3") counts as printed
+    # a page that scored low for its reference list goes on, to be checked with it rebuilt
+    result = [replace(p, kept=True) if p.reason == "low score"
+              and references.list_span(md.text, p.start, p.end) else p for p in result]
     relabeled = relabel(Alignment(markdown=md, num_pages=P, pages=tuple(result), timings=clock.timings,
                                   float_records=tuple(records)), pdf_pages, doc)
     clock.timings["labels"] = relabeled.timings["labels"]
     clock.t = time.perf_counter()
-    result = _check_pages(md, list(relabeled.pages), evidence, pages)
+    result = _check_pages(md, list(relabeled.pages), evidence, pages, pdf_pages, min_score, warnings)
     if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
                               and np.median([p.score for p in result]) < 0.5):
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
@@ -393,7 +396,7 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
 def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
                  offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
                  min_score: float, warnings: list[str]
-                 ) -> tuple[list[PageText], list[tuple[list[str], list[str]]]]:
+                 ) -> tuple[list[PageText], list["_Evidence"]]:
     """Step 7: each page's edges matched and its label repaired; per page, the label's
     prose words and its other (math, table, code) words, for ``_check_pages``."""
     text = md.text
@@ -423,7 +426,7 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         for i in own + own_notes:
             words.extend(aside[i][0])
             other.extend(aside[i][1])
-        evidence.append((words, other))
+        evidence.append(_Evidence(words, other, head, tail))
         reason = ""
         if not page.has_text:
             reason = "no text layer"
@@ -438,33 +441,116 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
     return result, evidence
 
 
-def _check_pages(md: Markdown, result: list[PageText], evidence: list[tuple[list[str], list[str]]],
-                 pages: list[_Page]) -> list[PageText]:
+def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence],
+                 pages: list[_Page], pdf_pages: list[pdf_text.PdfPage], min_score: float,
+                 warnings: list[str]) -> list[PageText]:
     """Each page's label, with its labels as printed, checked both ways against the page:
     a page still kept after its edges were scored is dropped as ``unprinted text``,
-    ``incomplete`` or ``wrong order`` (then without its relabels, as any dropped page)."""
-    sources = {f.id: f.mmd for f in md.floats + md.footnotes}
+    ``incomplete`` or ``wrong order`` (then without its relabels, as any dropped page).
+    A page that fails (or scored low) and holds a reference list is checked once more
+    with its list rebuilt from the entries the page prints (``references``), and kept
+    so when that passes."""
+    items = references.list_items(md.text)
     out = []
-    for p, (words, other), page in zip(result, evidence, pages):
-        label = Counter(words)
-        for r in p.relabels:  # the label's words as written: LaTeXML's out, the page's in
-            old = (md.text if r.target == "" else sources.get(r.target, ""))[r.start:r.end]
-            label = label - Counter(norm_words(prose(old))) + Counter(norm_words(prose(r.text)))
-        precision, coverage = precision_coverage(list(label.elements()), other, page.printed)
-        reason = p.reason
+    for p, ev, page, pdf_page in zip(result, evidence, pages, pdf_pages):
         if not p.kept:
-            pass
-        elif precision < MIN_PRECISION:
-            reason = "unprinted text"
-        elif coverage < MIN_COVERAGE:
-            reason = "incomplete"
-        elif list_out_of_order(md.text[p.start:p.end], page.printed):
-            reason = "wrong order"
-        p = replace(p, precision=round(precision, 4), coverage=round(coverage, 4))
-        if reason != p.reason:
+            out.append(p)
+            continue
+        p, reason = _check_page(md, p, ev, page, min_score)
+        span = references.list_span(md.text, p.start, p.end) if reason else None
+        if span is not None:
+            rebuilt = _rebuilt_list(md, p, span, items, page, pdf_page)
+            if rebuilt is not None:
+                q, why = _check_page(md, rebuilt, ev, page, min_score)
+                if not why:
+                    n = rebuilt.relabels[-1].text.count("\n* ") + rebuilt.relabels[-1].text.startswith("* ")
+                    warnings.append(f"page {p.page}: reference list rebuilt from the page's text "
+                                    f"({n} entries; the markdown's disagrees)")
+                    p, reason = q, ""
+        if reason:
             p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
-        out.append(p)
+        out.append(replace(p, reason=reason, kept=not reason))
     return out
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What ``_score_pages`` measured of one page for ``_check_pages``: the label's prose
+    words (cut spans left out) and its other words, and the PDF words matched at the
+    page's start and end."""
+
+    words: list[str]
+    other: list[str]
+    head: tuple[str, str]
+    tail: tuple[str, str]
+
+
+def _check_page(md: Markdown, p: PageText, ev: _Evidence, page: _Page, min_score: float
+                ) -> tuple[PageText, str]:
+    """``p`` with its precision and coverage (and score, when a rewrite changed the label),
+    and why it fails ("" when it passes)."""
+    sources = {f.id: f.mmd for f in md.floats + md.footnotes}
+    label = Counter(ev.words)
+    for a, b in p.removed:  # cut spans a rewrite replaced count again (as the rewrite's)
+        if any(r.target == "" and r.start <= a and b <= r.end for r in p.relabels):
+            label += Counter(norm_words(prose(md.text[a:b])))
+    for r in p.relabels:  # the label's words as written: LaTeXML's out, the page's in
+        old = (md.text if r.target == "" else sources.get(r.target, ""))[r.start:r.end]
+        label = label - Counter(norm_words(prose(old))) + Counter(norm_words(prose(r.text)))
+    precision, coverage = precision_coverage(list(label.elements()), ev.other, page.printed)
+    score = p.score
+    text = p.label_text(md.text)
+    if any(r.kind == "references" for r in p.relabels):
+        md_norm = "".join(norm_words(text))
+        start_score = _edge_score(ev.head, md_norm, at_start=True)
+        end_score = _edge_score(ev.tail, md_norm, at_start=False)
+        score = round((start_score + end_score) / 2, 4)
+        p = replace(p, score=score, start_score=round(start_score, 4), end_score=round(end_score, 4))
+    p = replace(p, precision=round(precision, 4), coverage=round(coverage, 4))
+    if score < min_score:
+        return p, "low score"
+    if precision < MIN_PRECISION:
+        return p, "unprinted text"
+    if coverage < MIN_COVERAGE:
+        return p, "incomplete"
+    if list_out_of_order(text, page.printed):
+        return p, "wrong order"
+    return p, ""
+
+
+def _rebuilt_list(md: Markdown, p: PageText, span: tuple[int, int], items: list[str],
+                  page: _Page, pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
+    """``p`` with its reference list ``span`` rewritten from the page's own lines: from
+    its first line (when the page's label starts inside the list) or its first labelled
+    line, to its last line (when the list ends the page's label) or the line before the
+    first one the label's text after the list holds."""
+    text = md.text
+    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
+    if lines and references.printed_label(lines[0][0]):
+        span = (p.start, span[1])  # the page prints nothing before its list (a heading is not its)
+    starts_inside = not text[p.start:span[0]].strip()
+    if not starts_inside:  # the list starts after the lines the label's text before it holds
+        before = _trigrams(norm_words(text[p.start:span[0]]))
+        last = max((i for i, (_, words) in enumerate(lines)
+                    if (g := _trigrams(words)) and len(g & before) >= 0.5 * len(g)), default=-1)
+        lines = lines[last + 1:]
+    after = _trigrams(norm_words(text[span[1]:p.end]))
+    picked: list[str] = []
+    started = starts_inside
+    for raw, words in lines:
+        if not started:
+            started = bool(references.printed_label(raw))
+            if not started:
+                continue
+        grams = _trigrams(words)
+        if after and picked and grams and len(grams & after) >= 0.5 * len(grams):
+            break
+        picked.append(raw)
+    edit = references.rebuild(text, span, items, picked, starts_inside)
+    if edit is None:
+        return None
+    kept = tuple(r for r in p.relabels if not (r.target == "" and span[0] <= r.start < span[1]))
+    return replace(p, relabels=kept + (edit,))
 
 
 def _squash(text: str, limit: int = 80) -> str:
