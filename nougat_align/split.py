@@ -411,15 +411,18 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         a, b = offsets[k], offsets[k + 1]
         own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
-        md_norm = co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
+        printed = page.printed
+        removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
+        # the label's words as written: the spans cut out of it left out
+        md_norm = "".join(w for i, w in enumerate(co.toks.words[first[k]:first[k + 1]], first[k])
+                          if not any(x <= co.toks.starts[i] < y for x, y in removed)) if removed else \
+            co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
         head, tail = edges.heads[k], edges.tails[k]
         if md_norm:  # a label with words: score it even when no line of the page is prose
             head, tail = page.edge_or_all(head, from_end=False), page.edge_or_all(tail, from_end=True)
         start_score = _edge_score(head, md_norm, at_start=True)
         end_score = _edge_score(tail, md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
-        printed = page.printed
-        removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
         for x, y in removed:
             warnings.append(f"page {k + 1}: left out text the page does not print: "
                             f"{_squash(text[x:y])!r}")

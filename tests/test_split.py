@@ -404,3 +404,55 @@ def test_printed_entries_split_at_labels_and_keep_markdown_formatting():
     cont = rebuild(text, span, [], ["continued from before.", "[4] D. X.", "[5] E. Y."], starts_inside=True)
     assert cont.text.split("\n") == ["continued from before.", "* [4] D. X.", "* [5] E. Y."]
     assert rebuild(text, span, [], ["[1] only one label", "and text"], starts_inside=False) is None
+
+
+def test_labels_as_printed_count_as_printed_in_the_page_check():
+    """The page check runs after ``labels.relabel``: "Figure 3" the page prints as "FIG. 3"
+    is printed once rewritten; the words LaTeXML wrote are not."""
+    from nougat_align.records import Markdown, PageText, Relabel
+    from nougat_align.split import _check_page, _Evidence, _Line, _Page
+
+    text = "Figure 3: the points show the values and the line is the fitted curve"
+    md = Markdown(text=text)
+    page = _Page(index=0, lines=[_Line(words=norm_words("FIG. 3: the points show the values and the line is "
+                                                        "the fitted curve"), role="body")], has_text=True)
+    ev = _Evidence(words=norm_words(text), other=[], head=("", ""), tail=("", ""))
+    p = PageText(page=1, start=0, end=len(text), score=1.0, kept=True)
+    assert _check_page(md, p, ev, page, 0.9)[0].precision < 0.95
+    fig = replace(p, relabels=(Relabel(target="", start=0, end=10, text="FIG. 3: ", kind="caption"),))
+    checked, why = _check_page(md, fig, ev, page, 0.9)
+    assert checked.precision == 1.0 and why == ""
+
+
+def test_a_table_of_contents_gives_no_edge_evidence():
+    from nougat_align.split import _contents_page, _Line
+
+    toc = [_Line(words=["contents"], role="body")] + [
+        _Line(words=w, role="body") for n in range(1, 6) for w in ([str(n)], ["a", "section", "title"], [str(9 * n)])]
+    assert _contents_page(toc)
+    assert not _contents_page(toc[1:])  # no "Contents" at its top
+    prose = [_Line(words=["contents"], role="body")] + [_Line(words=["some", "words", "here"], role="body")] * 9
+    assert not _contents_page(prose)
+
+
+def test_a_footnote_marked_twice_is_placed_once():
+    from nougat_align.records import Footnote, Markdown
+    from nougat_align.split import _Page, _place_footnotes
+
+    note = "Center for Cosmology and Particle Physics, New York University"
+    notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
+                  for i in range(2))
+    md = Markdown(text="A. One, B. Two and more text.", footnotes=notes)
+    pages = [_Page(index=0, lines=[], has_text=True, aside_words=norm_words("2 " + note))]
+    assert _place_footnotes(md, pages, [0, len(md.text)]) == {"fn0": 0}
+
+
+def test_subfigure_tags_the_page_does_not_print_are_left_out():
+    from nougat_align.labels import _SUBFIGURE_TAG, _subfigure_tag
+
+    mmd = "(a)\n\n(b)\n\nFigure 3: Asymmetries."
+    tags = list(_SUBFIGURE_TAG.finditer(mmd))
+    assert [m.group(0) for m in tags] == ["(a)\n\n", "(b)\n\n"]
+    edits = [e for m in tags for e in _subfigure_tag("f", m, "FIG.3:Asymmetries.")[0]]
+    assert [(e.start, e.end, e.text, e.kind) for e in edits] == [(0, 5, "", "subfigure"), (5, 10, "", "subfigure")]
+    assert _subfigure_tag("f", tags[0], "(a)Left(b)Right")[0] == []  # printed: kept
