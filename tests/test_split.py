@@ -187,7 +187,7 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
     html, pdf = PAPERS / "floats" / "paper.html", PAPERS / "floats" / "paper.pdf"
     a = process_paper(html, pdf, tmp_path / "a", dpi=50, paper_id="floats")
     process_paper(html, pdf, tmp_path / "b", dpi=50, paper_id="floats")
-    assert a.kept == a.num_pages == 5
+    assert a.kept == a.pages == 5
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted([f"{i:02d}.{ext}" for i in range(1, 6) for ext in ("mmd", "png")]
                            + ["meta.json", "timings.json"])
@@ -211,7 +211,7 @@ def test_min_score_drops_pages_with_reason(tmp_path):
     meta = json.loads((tmp_path / "o" / "meta.json").read_text())
     dropped = [p for p in meta["pages"] if not p["kept"]]
     assert dropped and all(p["reason"] == "low score" and p["score"] < 1.0 for p in dropped)
-    assert result.reasons.get("low score") == len(dropped)
+    assert result.drops.get("low score") == len(dropped)
     for p in dropped:
         assert not (tmp_path / "o" / f"{p['page']:02d}.mmd").exists()
 
