@@ -48,6 +48,7 @@ from nougat_align.inputs import NO_HTML, NO_PDF, Dump, PaperJob, normalize_id, p
 from nougat_align.records import PaperResult
 from nougat_align.runreport import _Progress, _rss_mb, _stats, _Tally, summary_line, summary_table
 from nougat_align.work import Settings, failure, run_job
+from nougat_align.style import check_style
 from nougat_align.write import write_text_atomic
 
 log = logging.getLogger("nougat_align.batch")
@@ -190,6 +191,7 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     ``shard`` names this run's manifest/stats/lock; with a :class:`Dump` it defaults to the
     dump's shard.  Ctrl-C writes the stats and re-raises ``KeyboardInterrupt``.
     """
+    check_style(settings.style)  # a style this install cannot write fails here, not once per paper
     out = Path(settings.out).resolve()
     settings = Settings.from_dict({**settings.to_dict(), "out": str(out)})
     out.mkdir(parents=True, exist_ok=True)

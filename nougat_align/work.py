@@ -24,6 +24,7 @@ from nougat_align.records import PaperResult, Record
 from nougat_align.render import DEFAULT_DPI
 from nougat_align.sources import BulkMember, read_member
 from nougat_align.split import DEFAULT_MIN_SCORE
+from nougat_align.style import DEFAULT_STYLE
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Settings(Record):
     cache: str = ""  # LaTeXML HTML cache ("": OUT/.cache/html)
     latexml_timeout: float = 600.0
     latexml_memory_mb: int = 4096
+    style: str = DEFAULT_STYLE  # page markdown: unicode | nougat (nougat_align.style)
 
 
 
@@ -107,7 +109,7 @@ def run_job(job: PaperJob, settings: Settings) -> PaperResult:
             result = pipeline.process_paper(
                 html, pdf, Path(settings.out) / job.paper, figures=job.figures or settings.figures,
                 min_score=settings.min_score, dpi=settings.dpi, images=settings.images,
-                paper_id=job.paper, bibliography_source=bibliography)
+                paper_id=job.paper, style=settings.style, bibliography_source=bibliography)
     except Exception as e:  # noqa: BLE001 - one bad paper must never stop the run
         message = str(e) if isinstance(e, NougatAlignError) else f"{type(e).__name__}: {e}"
         return failure(job, "failed", _reason(e), " ".join(message.split())[:500],
