@@ -5,6 +5,7 @@ third-party data: everything derived goes under /tmp, nothing into the repositor
 
     python benchmarks/bulk_bench.py options  [--corpus DIR] [--work DIR] [--configs a,b]
     python benchmarks/bulk_bench.py report-options [--work DIR]
+    python benchmarks/bulk_bench.py refs [--configs old,fast2]
     python benchmarks/bulk_bench.py bulk     [--corpus DIR] [--work DIR] [--workers N]
 
 ``options`` runs ``latexmlc`` on every paper once per configuration, configurations
@@ -14,7 +15,9 @@ falls on all of them alike, and appends one JSON line per conversion to
 ``WORK/html/<config>/<slug>.html``; a conversion already recorded is not run again, so an
 interrupted run resumes.  ``report-options`` converts every HTML with ``html_to_markdown``
 and prints, per configuration against ``arxiv``, the time ratio and whether the markdown
-is byte-identical.
+is byte-identical.  ``refs`` splits the HTML of two configurations against each paper's PDF
+and scores its reference pages (from the PDF's last "References" heading to the end) against
+the PDF's text: kept, and word precision / recall.
 
 ``bulk`` packs each paper's ``src/`` as arXiv does (``arXiv_src_YYMM_NNN.tar`` with members
 ``YYMM/<id>.gz``, a gzipped tar of the submission; the PDFs as ``YYMM/<id>vN.pdf`` in
@@ -29,6 +32,7 @@ import gzip
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -219,16 +223,15 @@ def pack(corpus: Path, bulk: Path, slugs: list[str]) -> dict[str, str]:
     return ids
 
 
-_REF_HEAD = ("references", "bibliography", "literature cited", "works cited")
+_REF_HEAD = re.compile(r"^(?:[0-9IVX]+\.?)?(references|bibliography|literaturecited|workscited)[.:]?$")
 
 
 def _reference_pages(pdf_pages: list[str]) -> list[int]:
-    """1-based pages from the last one with a references heading line to the end."""
+    """1-based pages from the last one with a references heading line (``References``,
+    ``7 References``, small caps ``R EFERENCES``) to the end."""
     start = None
     for k, text in enumerate(pdf_pages, 1):
-        if any(line.strip().strip(".:").lower() in _REF_HEAD
-               or line.strip().lower().split(" ", 1)[-1] in _REF_HEAD and line.strip()[:1].isdigit()
-               for line in text.splitlines()):
+        if any(_REF_HEAD.match(line.replace(" ", "").lower()) for line in text.splitlines()):
             start = k
     return list(range(start, len(pdf_pages) + 1)) if start else []
 
@@ -302,6 +305,46 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
               f"{sum(x['recall'] for x in ref_rows) / len(ref_rows):.3f}")
 
 
+def cmd_refs(args) -> None:
+    """Reference pages from the HTML of two option configurations (e.g. ``old``: LaTeXML
+    renders the .bib; ``fast2``: the .bbl), each split against the paper's PDF."""
+    from nougat_align.evaluate import pdftotext_pages, read_pred_pages, score_pdf_text
+    from nougat_align.pipeline import process_paper
+
+    corpus, work = Path(args.corpus), Path(args.work)
+    configs = args.configs.split(",")
+    print("| slug | " + " | ".join(f"{c}: ref. pages kept, precision / recall" for c in configs) + " |")
+    print("|---|" + "--:|" * len(configs))
+    totals = {c: [0, 0, []] for c in configs}
+    for paper in _papers(corpus):
+        htmls = [work / "html" / c / f"{paper.name}.html" for c in configs]
+        if not all(h.is_file() for h in htmls):
+            continue
+        pdf_pages = pdftotext_pages(paper / "paper.pdf")
+        refs = _reference_pages(pdf_pages)
+        if not refs:
+            continue
+        cells = []
+        for c, html in zip(configs, htmls):
+            out = work / "refs" / c / paper.name
+            shutil.rmtree(out, ignore_errors=True)
+            process_paper(html, paper / "paper.pdf", out, images=False)
+            rows = [r for r in score_pdf_text(pdf_pages, read_pred_pages(out))["pages"] if r["page"] in refs]
+            totals[c][0] += len(rows)
+            totals[c][1] += len(refs)
+            totals[c][2] += rows
+            cells.append(f"{len(rows)}/{len(refs)}, " + (
+                f"{sum(r['precision'] for r in rows) / len(rows):.3f} / {sum(r['recall'] for r in rows) / len(rows):.3f}"
+                if rows else "-"))
+        print(f"| {paper.name} | " + " | ".join(cells) + " |")
+    cells = []
+    for c in configs:
+        kept, total, rows = totals[c]
+        cells.append(f"{kept}/{total}, " + (f"{sum(r['precision'] for r in rows) / len(rows):.3f} / "
+                                            f"{sum(r['recall'] for r in rows) / len(rows):.3f}" if rows else "-"))
+    print("| **all** | " + " | ".join(cells) + " |")
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -324,6 +367,11 @@ def main(argv=None) -> None:
     p.add_argument("--fresh", action="store_true", help="new tars, output and LaTeXML cache (no resume)")
     p.add_argument("--report-only", action="store_true", help="report on the last run's output")
     p.set_defaults(func=cmd_bulk)
+    p = sub.add_parser("refs", help="reference pages kept and their agreement with the PDF, per configuration")
+    p.add_argument("--corpus", default=str(CORPUS))
+    p.add_argument("--work", default=str(WORK))
+    p.add_argument("--configs", default="old,fast2")
+    p.set_defaults(func=cmd_refs)
     args = ap.parse_args(argv)
     args.func(args)
 
