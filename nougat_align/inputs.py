@@ -139,8 +139,9 @@ def _file_id(stem: str, folder: Path) -> tuple[str, int]:
     return parse_id(folder.name if stem.lower() in GENERIC_STEMS else stem)
 
 
-def _inputs(root: Path, roles: set[str]) -> Iterator[tuple[str, int, str, str]]:
-    """``(id, version, role, path)`` of the html/figures/source files under ``root``.
+def _inputs(root: Path, roles: set[str]) -> Iterator[tuple[str, int, str, "Source"]]:
+    """``(id, version, role, path)`` of the html/figures/source files under ``root``, and
+    the members of arXiv bulk tars of sources when sources are asked for.
 
     A ``.tex`` named like its folder (``basic/paper.tex``) stands for the whole folder, so
     a multi-file source converts with its includes.
@@ -148,6 +149,8 @@ def _inputs(root: Path, roles: set[str]) -> Iterator[tuple[str, int, str, str]]:
     for folder, files in _walk(root):
         for entry in files:
             role, stem = _role(entry.name)
+            if role == "archive" and "source" in roles and is_bulk_tar(Path(entry.path)):
+                yield from _bulk_sources(Path(entry.path))
             if role not in roles:
                 continue
             pid, version = _file_id(stem, folder)

@@ -465,3 +465,13 @@ def test_cli_rejects_bad_arguments_in_one_line(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         "nougat-align: error: with a PDF folder, give an HTML folder and/or a sources folder"]
+
+
+def test_one_input_folder_with_bulk_tars(tmp_path):
+    """--input: the bulk tars of sources and PDFs side by side in one folder."""
+    for tar in (FIXTURES / "sources" / "bulk").iterdir():
+        _copy(tar, tmp_path / "dump" / tar.name)
+    jobs = {j.paper: j for j in Dump(input=tmp_path / "dump").jobs()}
+    assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
+    assert jobs["2301.00011"].source_member.name == "2301/2301.00011.gz"
+    assert jobs["2301.00013"].problem == "pdf-only submission"
