@@ -52,6 +52,7 @@ CONFIGS = {
     "old": (),
     "fast": ("--noparse", "--nographicimages", "--nopictureimages"),
     "fast2": ("--noparse", "--nographicimages", "--nopictureimages"),  # fast again, beside "old"
+    "arxiv2": (),  # arxiv again, beside the single options
     "noparse": ("--noparse",),
     "nographicimages": ("--nographicimages",),
     "nopictureimages": ("--nopictureimages",),
