@@ -186,12 +186,13 @@ def run(
     output: Path = typer.Option(..., "--output", "-o", help="Output folder: OUT/<paper>/NN.mmd, NN.png, meta.json, "
                                 "plus manifest.jsonl, stats.json, logs/."),
     html: Optional[Path] = typer.Option(None, "--html", help="Folder of LaTeXML HTML files (<id>.html), searched recursively."),
-    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>.pdf, <id>vN.pdf) and/or arXiv bulk tars of PDFs."),
+    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>.pdf, <id>vN.pdf) and/or arXiv bulk tars of PDFs, "
+                                "or one such tar."),
     figures: str = typer.Option("detect", "--figures", help="Folder of pdffigures2 JSON (<id>.json); papers without one use "
                                 "the built-in detector. Or 'detect' / 'none' for every paper."),
     sources: Optional[Path] = typer.Option(None, "--sources", help="Folder of arXiv sources (<id>.gz, <id>.tar.gz, folders) "
-                                           "and/or arXiv bulk tars of sources (read in place): papers with a PDF but no "
-                                           "HTML are converted with LaTeXML first."),
+                                           "and/or arXiv bulk tars of sources (read in place), or one such tar: papers with a "
+                                           "PDF but no HTML are converted with LaTeXML first."),
     input_dir: Optional[Path] = typer.Option(None, "--input", help="One folder holding per-paper files (<id>.pdf, <id>.html, "
                                              "<id>.json) or per-paper subfolders, instead of --html/--pdfs."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (default: CPU count); "

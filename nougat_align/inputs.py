@@ -167,7 +167,10 @@ Source = Union[str, BulkMember]
 def _source_entries(root: Path) -> Iterator[tuple[str, int, str, Source]]:
     """A ``--sources`` folder: every top-level entry is one paper's source (arXiv's own
     names: ``2308.13418.gz``, ``2308.13418.tar.gz``, an extension-less gzip, or a folder),
-    or an arXiv bulk tar of sources whose members are read in place."""
+    or an arXiv bulk tar of sources whose members are read in place (``root`` may be one)."""
+    if Path(root).is_file():
+        yield from _bulk_sources(Path(root))
+        return
     for entry in sorted(os.scandir(root), key=lambda e: e.name):
         if entry.name.startswith("."):
             continue
@@ -193,6 +196,9 @@ def _pdfs(root: Path) -> Iterator[tuple[str, PaperJob]]:
     the newest version of each id within a folder or archive, in name order.  A folder
     that holds its own paper (``2308.13418/paper.pdf``, ``2308.13418/2308.13418.pdf``) is
     that one paper: its other PDFs and subfolders are figures, not papers."""
+    if Path(root).is_file():  # one bulk tar
+        yield from _tar_pdfs(Path(root))
+        return
     paper_dirs: list[Path] = []  # one paper's folder: its other PDFs are figures
     for folder, files in _walk(root):
         if any(folder.is_relative_to(d) for d in paper_dirs):
@@ -264,8 +270,13 @@ class Dump:
             raise InputError("with a PDF folder, give an HTML folder and/or a sources folder")
         for name in ("html", "pdfs", "figures", "sources", "input"):
             path = getattr(self, name)
-            if path is not None and not Path(path).is_dir():
-                raise InputError(f"{path}: not a folder (--{name})")
+            if path is None or Path(path).is_dir():
+                continue
+            if name == "sources" and Path(path).is_file() and is_bulk_tar(Path(path)):
+                continue  # one arXiv bulk tar of sources
+            if name == "pdfs" and Path(path).is_file() and _role(Path(path).name)[0] == "archive":
+                continue  # one arXiv bulk tar of PDFs
+            raise InputError(f"{path}: not a folder (--{name})")
 
     def _keep(self, pid: str) -> bool:
         return self.shard is None or shard_of(pid, self.shard[1]) == self.shard[0]

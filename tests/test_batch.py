@@ -467,11 +467,20 @@ def test_cli_rejects_bad_arguments_in_one_line(tmp_path):
         "nougat-align: error: with a PDF folder, give an HTML folder and/or a sources folder"]
 
 
-def test_one_input_folder_with_bulk_tars(tmp_path):
-    """--input: the bulk tars of sources and PDFs side by side in one folder."""
+def test_bulk_tars_in_one_input_folder_or_given_as_files(tmp_path):
+    """--input: the bulk tars of sources and PDFs side by side in one folder; or each tar
+    given itself as --sources / --pdfs."""
     for tar in (FIXTURES / "sources" / "bulk").iterdir():
         _copy(tar, tmp_path / "dump" / tar.name)
     jobs = {j.paper: j for j in Dump(input=tmp_path / "dump").jobs()}
     assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
     assert jobs["2301.00011"].source_member.name == "2301/2301.00011.gz"
     assert jobs["2301.00013"].problem == "pdf-only submission"
+    # the two tars given as files rather than folders
+    bulk = FIXTURES / "sources" / "bulk"
+    jobs = {j.paper: j for j in Dump(pdfs=bulk / "arXiv_pdf_2301_001.tar",
+                                     sources=bulk / "arXiv_src_2301_001.tar").jobs()}
+    assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
+    assert jobs["2301.00012"].source_member.name == "2301/2301.00012.gz"
+    with pytest.raises(batch.InputError):
+        Dump(pdfs=bulk, sources=FIXTURES / "sources" / "multi.tar.gz")  # a submission, not a bulk tar
