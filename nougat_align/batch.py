@@ -46,7 +46,7 @@ from nougat_align.errors import InputError
 from nougat_align.executors import CRASHED, run_dask, run_local
 from nougat_align.inputs import NO_HTML, NO_PDF, Dump, PaperJob, normalize_id, parse_id, parse_shard, shard_of
 from nougat_align.records import PaperResult
-from nougat_align.runreport import _Progress, _rss_mb, _stats, _Tally, summary_line, summary_table
+from nougat_align.runreport import Progress, Tally, rss_mb, run_stats, summary_line, summary_table
 from nougat_align.work import Settings, failure, run_job
 from nougat_align.style import check_style
 from nougat_align.write import write_text_atomic
@@ -98,7 +98,6 @@ def _clean_stale(out: Path, keep: Callable[[str], bool]) -> int:
                 shutil.rmtree(entry.path, ignore_errors=True)
                 removed += 1
     return removed
-
 
 
 class _StderrHandler(logging.StreamHandler):
@@ -212,9 +211,9 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
         log.info("run %s: %s -> %s, %s, %d workers, timeout %s s; %d stale temp folders removed",
                  run_id, papers if isinstance(papers, Dump) else "jobs", out, executor, workers,
                  timeout, removed)
-        tally = _Tally()
-        bar = _Progress(progress)
-        rss_start = _rss_mb()
+        tally = Tally()
+        bar = Progress(progress)
+        rss_start = rss_mb()
         t0 = time.perf_counter()
         interrupted = False
         manifest = open(out / f"manifest{suffix}.jsonl", "a", encoding="utf-8")
@@ -264,8 +263,8 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
             manifest.close()
             bar.stop()
         wall = time.perf_counter() - t0
-        cur, peak = _rss_mb()
-        stats = _stats(tally, run_id, wall, executor, workers, shard, interrupted,
+        cur, peak = rss_mb()
+        stats = run_stats(tally, run_id, wall, executor, workers, shard, interrupted,
                        {"start": rss_start[0], "end": cur, "peak_start": rss_start[1], "peak_end": peak})
         stats["settings"] = {**settings.to_dict(), "timeout": timeout}
         write_text_atomic(out / f"stats{suffix}.json", json.dumps(stats, indent=1, ensure_ascii=False) + "\n")

@@ -181,7 +181,6 @@ def find_main_file(root: Path) -> MainFile:
     return MainFile(best, reason, candidates)
 
 
-
 # ------------------------------------------------------------------ bibliography ----------
 
 _BIBLIOGRAPHY_RE = re.compile(r"\\bibliography\s*\{([^}]*)\}")

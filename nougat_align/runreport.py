@@ -20,7 +20,7 @@ STATUSES = ("ok", "partial", "failed", "timeout", "skipped")
 NOT_WORKED = (NO_HTML, NO_PDF, REASON_PDF_ONLY)
 
 
-def _rss_mb() -> tuple[float, float]:
+def rss_mb() -> tuple[float, float]:
     """(current, peak) resident memory of this process in MiB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     try:
@@ -31,7 +31,7 @@ def _rss_mb() -> tuple[float, float]:
     return round(current, 1), round(peak, 1)
 
 
-class _Tally:
+class Tally:
     """Running totals of a run: everything ``stats.json`` and the summary show."""
 
     def __init__(self):
@@ -73,7 +73,7 @@ class _Tally:
         return round(100 * self.kept / self.pages, 1) if self.pages else 0.0
 
 
-def _stats(tally: _Tally, run_id: str, wall: float, executor: str, workers: int,
+def run_stats(tally: Tally, run_id: str, wall: float, executor: str, workers: int,
            shard: Optional[tuple[int, int]], interrupted: bool, rss: dict) -> dict:
     minutes = wall / 60 if wall > 0 else 0
     return {
@@ -112,7 +112,7 @@ def _latexml_stats(seconds: list[float]) -> dict:
             "median": round(ordered[len(ordered) // 2], 2), "max": round(ordered[-1], 2)}
 
 
-class _Progress:
+class Progress:
     """A rich progress bar on stderr (or nothing), plus a progress line in the log every
     minute so runs without a terminal (Slurm) can be followed with ``tail -f``."""
 
@@ -136,7 +136,7 @@ class _Progress:
         if self.bar is not None:
             self.bar.update(self.task, total=max(total, self.done))
 
-    def info(self, tally: _Tally) -> str:
+    def info(self, tally: Tally) -> str:
         elapsed = time.monotonic() - self.t0
         rate = tally.worked / elapsed if elapsed > 0 else 0.0
         eta = ""
@@ -145,7 +145,7 @@ class _Progress:
             eta = f" · ETA {int(left // 3600)}:{int(left % 3600 // 60):02d}:{int(left % 60):02d}"
         return f"pages kept {tally.kept_pct:.1f}% · {rate:.2f} papers/s{eta}"
 
-    def advance(self, tally: _Tally) -> None:
+    def advance(self, tally: Tally) -> None:
         self.done += 1
         now = time.monotonic()
         if self.bar is not None:

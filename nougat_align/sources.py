@@ -52,7 +52,6 @@ class SourceProblem(InputError):
         self.reason, self.detail = reason, " ".join(detail.split())
 
 
-
 def sniff(head: bytes) -> str:
     """The kind of a file from its first bytes (at least 512 of them when available)."""
     if head.startswith(b"\x1f\x8b"):
@@ -274,7 +273,6 @@ def _descend(root: Path) -> Path:
 
 def ignored(name: str) -> bool:
     return name in ("__MACOSX", ".DS_Store") or name.startswith("._")
-
 
 
 # ------------------------------------------------------------------ bulk tars -------------

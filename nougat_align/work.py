@@ -42,9 +42,9 @@ class Settings(Record):
     style: str = DEFAULT_STYLE  # page markdown: unicode | nougat (nougat_align.style)
 
 
-
 def failure(job: PaperJob, status: str, reason: str, error: str = "", seconds: float = 0.0,
             **extra) -> PaperResult:
+    """The result of a paper that produced no output (``extra``: more PaperResult fields)."""
     return PaperResult(paper=job.paper, status=status, reason=reason, error=error,
                        seconds=round(seconds, 3), pdf=job.pdf_name,
                        html=job.html or job.source_name, **extra)
