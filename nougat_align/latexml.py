@@ -58,7 +58,7 @@ from nougat_align.write import write_bytes_atomic, write_text_atomic
 LATEXMLC = "latexmlc"
 SIDECAR_SUFFIX = ".latexml.json"
 # Bump when the latexmlc options or the report change, so cached HTML is rebuilt.
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
                     "--noparse", "--nographicimages", "--nopictureimages")
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"
@@ -223,14 +223,31 @@ def _make_bbl(main: Path, timeout: float) -> bool:
     return bbl.is_file() and "\\bibitem" in bbl.read_text(encoding="utf-8", errors="replace")
 
 
+# natbib's apalike form ``\bibitem[Jones et al., 1990]{key}``: LaTeXML 0.8.7 keeps the ", "
+# in the author part (its natbib.sty.ltxml strips the year digits only), so citations read
+# "(Jones et al.,, 1990)".  natbib reads ``[Jones et al.(1990)]`` as the same label.
+_APALIKE_LABEL_RE = re.compile(r"(\\bibitem\s*\[)([^\[\]()]*?),\s*(\d{4}[a-z]?)\]")
+
+
+def _natbib_labels(bbl: Path) -> None:
+    """Rewrite apalike labels of the (private copy of the) ``.bbl`` to natbib's own form."""
+    text = bbl.read_text(encoding="utf-8", errors="surrogateescape")
+    fixed = _APALIKE_LABEL_RE.sub(r"\1\2(\3)]", text)
+    if fixed != text:
+        bbl.write_text(fixed, encoding="utf-8", errors="surrogateescape")
+
+
 def _bibliography(root: Path, main: str) -> str:
     """Make sure LaTeXML finds the references the PDF printed; say where they come from."""
     bib = find_bibliography(root, main)
+    source = BIB_INLINE if bib.inline else BIB_NONE
     if bib.bbl:
-        return BIB_BBL
-    if bib.bib:
-        return BIB_BIBTEX if _make_bbl(root / main, BIBTEX_TIMEOUT) else BIB_LATEXML
-    return BIB_INLINE if bib.inline else BIB_NONE
+        source = BIB_BBL
+    elif bib.bib:
+        source = BIB_BIBTEX if _make_bbl(root / main, BIBTEX_TIMEOUT) else BIB_LATEXML
+    if source in (BIB_BBL, BIB_BIBTEX):
+        _natbib_labels((root / main).with_suffix(".bbl"))
+    return source
 
 
 def _run_latexmlc(exe: str, main: Path, root: Path, dest: Path, timeout: float,

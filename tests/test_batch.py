@@ -433,6 +433,7 @@ def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
     # the references are the .bbl's (the PDF's), not LaTeXML's rendering of a .bib
     pages = "".join(p.read_text() for p in sorted((out / "2301.00011").glob("*.mmd")))
     assert "only the submitted bbl file describes" in pages
+    assert "following the protocol of Zebra (2001)" in pages and "(Zebra, 2001)" in pages  # natbib as printed
     assert recs["2301.00012"].status in ("ok", "partial") and recs["2301.00012"].bibliography_source == "none"
     assert recs["2301.00013"].status == "failed" and recs["2301.00013"].reason == "pdf-only submission"
     assert recs["2301.00014"].status == "failed" and recs["2301.00014"].reason == "corrupt archive"
