@@ -44,6 +44,7 @@ class Tally:
         self.slowest: list[tuple[float, str]] = []
         self.work_seconds = 0.0
         self.latexml: list[float] = []  # seconds of each LaTeXML run of this run
+        self.latexml_slowest: list[tuple[float, str]] = []
         self.bibliography: Counter = Counter()
 
     def add(self, rec: PaperResult) -> None:
@@ -56,6 +57,9 @@ class Tally:
             return  # not worked on
         if "latexml" in rec.timings:
             self.latexml.append(rec.timings["latexml"])
+            heapq.heappush(self.latexml_slowest, (rec.timings["latexml"], rec.paper))
+            if len(self.latexml_slowest) > 10:
+                heapq.heappop(self.latexml_slowest)
         if rec.bibliography_source:
             self.bibliography[rec.bibliography_source] += 1
         self.worked += 1
@@ -95,21 +99,22 @@ def run_stats(tally: Tally, run_id: str, wall: float, executor: str, workers: in
         "worker_seconds": round(tally.work_seconds, 2),
         "stage_seconds": {k: round(v, 3) for k, v in tally.stages.most_common()},
         "stage_seconds_per_paper": {k: round(v / tally.worked, 3) for k, v in tally.stages.most_common()},
-        "latexml": _latexml_stats(tally.latexml),
+        "latexml": _latexml_stats(tally.latexml, tally.latexml_slowest),
         "bibliography_sources": dict(tally.bibliography.most_common()),
         "slowest": [{"paper": p, "seconds": s} for s, p in sorted(tally.slowest, reverse=True)],
         "parent_rss_mb": rss,
     }
 
 
-def _latexml_stats(seconds: list[float]) -> dict:
-    """LaTeXML runs of this run (cached HTML not counted): how many, and their seconds."""
+def _latexml_stats(seconds: list[float], slowest: list[tuple[float, str]]) -> dict:
+    """LaTeXML runs of this run (cached HTML not counted): how many, their seconds, the slowest."""
     if not seconds:
         return {"runs": 0}
     ordered = sorted(seconds)
     return {"runs": len(ordered), "seconds": round(sum(ordered), 2),
             "mean": round(sum(ordered) / len(ordered), 2),
-            "median": round(ordered[len(ordered) // 2], 2), "max": round(ordered[-1], 2)}
+            "median": round(ordered[len(ordered) // 2], 2), "max": round(ordered[-1], 2),
+            "slowest": [{"paper": p, "seconds": round(s, 2)} for s, p in sorted(slowest, reverse=True)]}
 
 
 class Progress:
@@ -184,7 +189,8 @@ def summary_table(stats: dict):
         table.add_row("s per paper", ", ".join(f"{k} {v:.2f}" for k, v in per_paper.items()))
     lx = stats.get("latexml", {})
     if lx.get("runs"):
-        table.add_row("LaTeXML", f"{lx['runs']} runs, median {lx['median']} s, max {lx['max']} s; "
+        slow = ", ".join(f"{s['paper']} {s['seconds']:.0f} s" for s in lx["slowest"][:3])
+        table.add_row("LaTeXML", f"{lx['runs']} runs, median {lx['median']} s, max {lx['max']} s ({slow}); "
                       "bibliography " + ", ".join(f"{k} {v}" for k, v in stats["bibliography_sources"].items()))
     slow = stats["slowest"][:5]
     if slow:

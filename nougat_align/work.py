@@ -88,8 +88,8 @@ def _convert(job: PaperJob, settings: Settings, timings: dict) -> tuple[Path, st
                                        memory_mb=settings.latexml_memory_mb)
         except NougatAlignError as e:
             report = getattr(e, "report", None)
-            if report is not None and not report.cached:
-                timings["latexml"] = report.seconds
+            if report is not None and not report.cached and report.returncode is not None:
+                timings["latexml"] = report.seconds  # latexmlc ran (not a bad source)
             raise
     if not report.cached:
         timings["latexml"] = report.seconds

@@ -5,6 +5,7 @@ off where they do not matter, so a run of a few papers takes about a second.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -437,8 +438,15 @@ def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
     assert recs["2301.00012"].status in ("ok", "partial") and recs["2301.00012"].bibliography_source == "none"
     assert recs["2301.00013"].status == "failed" and recs["2301.00013"].reason == "pdf-only submission"
     assert recs["2301.00014"].status == "failed" and recs["2301.00014"].reason == "corrupt archive"
-    assert stats["latexml"]["runs"] == 3 and stats["bibliography_sources"] == {"bbl": 1, "none": 1}
+    assert stats["latexml"]["runs"] == 2 and stats["bibliography_sources"] == {"bbl": 1, "none": 1}
     assert stats["stage_seconds_per_paper"]["latexml"] > 0
+    assert {s["paper"] for s in stats["latexml"]["slowest"]} == {"2301.00011", "2301.00012"}
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=200)
+    console.print(batch.summary_table(stats))
+    text = console.file.getvalue()
+    assert "LaTeXML" in text and "bbl 1" in text, text
     assert stats["paper_failure_reasons"] == {"pdf-only submission": 1, "corrupt archive": 1}
 
 
