@@ -256,6 +256,20 @@ def index(
     typer.echo(result.summary(), err=True)
 
 
+@app.command()
+def view(
+    out: Path = typer.Argument(..., help="Output folder of `nougat-align run` (or of one paper: NN.png, NN.mmd, meta.json)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Report folder (default: OUT/report, or "
+                                          "PAPER.report beside one paper's folder); must be new, empty or an earlier report."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes building the papers' pages."),
+) -> None:
+    """Write a static HTML report of a run: open its index.html in a browser, no server."""
+    from nougat_align.view import build_report
+
+    result = build_report(out, output, workers=workers)
+    typer.echo(result.summary(), err=True)
+
+
 def main() -> None:
     """Console entry point: library errors become one line and a non-zero exit."""
     try:

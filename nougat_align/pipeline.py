@@ -86,6 +86,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             reasons[p.reason] = reasons.get(p.reason, 0) + 1
     return PaperResult(paper=paper_id, status=alignment.status, pages=alignment.num_pages,
                        kept=sum(p.kept for p in alignment.pages), drops=reasons,
+                       relabeled=sum(p.relabeled for p in alignment.pages if p.kept),
                        warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
                        bibliography_source=bibliography_source)
 
@@ -109,8 +110,11 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         pages.append({
             "page": p.page, "kept": p.kept, "reason": p.reason, "score": p.score,
             "start_score": p.start_score, "end_score": p.end_score,
+            "precision": p.precision, "coverage": p.coverage, "removed": [list(r) for r in p.removed],
             "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
             "floats": placed, "footnotes": list(p.footnotes),
+            "relabeled": p.relabeled, "labels_unverified": p.labels_unverified,
+            "relabels": [r.to_dict() for r in p.relabels],
         })
     return {
         "paper_id": paper_id,

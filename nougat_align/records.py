@@ -160,11 +160,27 @@ class FloatRecord(Record):
 
 
 @dataclass(frozen=True)
+class Relabel(Record):
+    """One label rewritten to what the page prints (``labels.relabel``): in ``target`` (""
+    for ``Markdown.text``, else a float or footnote id, whose ``mmd`` it indexes) the
+    characters ``[start, end)`` become ``text``.  Applied when the page is written."""
+
+    target: str
+    start: int
+    end: int
+    text: str
+    kind: str  # heading | caption | theorem | footnote | proof | list | reference
+
+
+@dataclass(frozen=True)
 class PageText(Record):
     """One PDF page's share of the markdown, as offsets into ``Markdown.text``.
 
     ``uncertainty`` is the character interval in which the page start could lie with a
     near-optimal staircase; ``reason`` says why a page is not kept ("" when kept).
+    ``precision`` is the share of the label's words the page prints, ``coverage`` the
+    share of the page's body words the label holds (``page_check``); ``removed`` are
+    spans of ``[start, end)`` the page does not print, left out of its label.
     """
 
     page: int  # 1-based
@@ -178,6 +194,21 @@ class PageText(Record):
     uncertainty: tuple[int, ...] = ()
     floats: tuple[str, ...] = ()  # Float ids appended to this page
     footnotes: tuple[str, ...] = ()  # Footnote ids appended to this page
+    relabels: tuple[Relabel, ...] = ()  # labels rewritten to what the page prints
+    labels_unverified: int = 0  # labels kept as LaTeXML wrote them: the page does not tell
+    precision: float = 0.0
+    coverage: float = 0.0
+    removed: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def relabeled(self) -> int:
+        return len(self.relabels)
+
+    def label_text(self, text: str) -> str:
+        """``text[start:end]`` (``Markdown.text``) with the relabels applied and the
+        ``removed`` spans left out."""
+        cuts = tuple(Relabel(target="", start=a, end=b, text="", kind="removed") for a, b in self.removed)
+        return _apply(text, self.relabels + cuts, "", self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -198,15 +229,30 @@ class Alignment(Record):
 
     def page_markdown(self, page: PageText) -> str:
         """The markdown written for ``page``: its text, then its floats and footnotes."""
-        parts = [self.markdown.text[page.start:page.end].strip()]
+        parts = [page.label_text(self.markdown.text).strip()]
         by_id = {f.id: f.mmd for f in self.markdown.floats}
         by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
-        parts += [by_id[i] for i in page.floats + page.footnotes if i in by_id]
+        parts += [_apply(by_id[i], page.relabels, i) for i in page.floats + page.footnotes if i in by_id]
         return "\n\n".join(p for p in parts if p) + "\n"
 
     @property
     def kept_pages(self) -> list[PageText]:
         return [p for p in self.pages if p.kept]
+
+
+def _apply(text: str, relabels: tuple[Relabel, ...], target: str, start: int = 0,
+           end: Optional[int] = None) -> str:
+    """``text[start:end]`` with the relabels of ``target`` that fall inside applied."""
+    end = len(text) if end is None else end
+    out, at = [], start
+    for r in sorted((r for r in relabels if r.target == target and start <= r.start <= r.end <= end),
+                    key=lambda r: r.start):
+        if r.start < at:
+            continue  # overlapping rewrites: the first wins
+        out += [text[at:r.start], r.text]
+        at = r.end
+    out.append(text[at:end])
+    return "".join(out)
 
 
 # ---------------------------------------------------------------- one paper's outcome ---
@@ -232,6 +278,7 @@ class PaperResult(Record):
     pages: int = 0
     kept: int = 0
     drops: dict[str, int] = field(default_factory=dict)
+    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)

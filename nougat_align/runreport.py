@@ -36,7 +36,7 @@ class Tally:
 
     def __init__(self):
         self.status: Counter = Counter()
-        self.pages = self.kept = self.worked = 0
+        self.pages = self.kept = self.worked = self.relabeled = 0
         self.drops: Counter = Counter()
         self.failures: Counter = Counter()
         self.skips: Counter = Counter()
@@ -65,6 +65,7 @@ class Tally:
         self.worked += 1
         self.pages += rec.pages
         self.kept += rec.kept
+        self.relabeled += rec.relabeled
         self.drops.update(rec.drops)
         self.stages.update({k: v for k, v in rec.timings.items() if k != "total"})
         self.work_seconds += rec.seconds
@@ -91,6 +92,7 @@ def run_stats(tally: Tally, run_id: str, wall: float, executor: str, workers: in
         "papers_seen": sum(tally.status.values()),
         "papers_processed": tally.worked,
         "pages": {"total": tally.pages, "kept": tally.kept, "kept_pct": tally.kept_pct},
+        "labels_relabeled": tally.relabeled,
         "papers_per_minute": round(tally.worked / minutes, 2) if minutes else 0.0,
         "pages_per_second": round(tally.pages / wall, 2) if wall > 0 else 0.0,
         "page_drop_reasons": dict(tally.drops.most_common()),
@@ -177,6 +179,7 @@ def summary_table(stats: dict):
     table.add_row("papers", ", ".join(f"{k} {v}" for k, v in papers.items() if v) or "none")
     pages = stats["pages"]
     table.add_row("pages kept", f"{pages['kept']}/{pages['total']} ({pages['kept_pct']}%)")
+    table.add_row("labels as printed", f"{stats.get('labels_relabeled', 0)} rewritten")
     table.add_row("speed", f"{stats['papers_per_minute']} papers/min, {stats['pages_per_second']} pages/s, "
                            f"{stats['seconds']} s")
     for title, key in (("page drops", "page_drop_reasons"), ("paper failures", "paper_failure_reasons"),

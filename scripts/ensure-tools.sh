@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Make sure the Debian tools the tests drive are present: LaTeXML, TeX Live, poppler.
+# Make sure the Debian tools the tests drive are present: LaTeXML, TeX Live, poppler, and
+# Chromium with its driver (the report test opens `nougat-align view` output in /usr/bin/chromium).
 # Installs them with apt when missing and running as root; otherwise says what to install.
 set -euo pipefail
-PKGS="latexml texlive-latex-extra texlive-science texlive-fonts-recommended texlive-plain-generic cm-super poppler-utils"
+PKGS="latexml texlive-latex-extra texlive-science texlive-fonts-recommended texlive-plain-generic cm-super poppler-utils chromium chromium-driver"
 missing=()
-for t in latexmlc pdflatex bibtex pdftotext; do
+for t in latexmlc pdflatex bibtex pdftotext chromium chromedriver; do
   command -v "$t" >/dev/null 2>&1 || missing+=("$t")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -14,7 +14,7 @@ NAMES = sorted(COMMAND.commands)
 
 
 def test_all_commands_are_there():
-    assert set(NAMES) == {"html2md", "split", "figures", "latexml", "run", "index", "eval"}
+    assert set(NAMES) == {"html2md", "split", "figures", "latexml", "run", "index", "eval", "view"}
 
 
 @pytest.mark.parametrize("name", NAMES)
