@@ -276,7 +276,8 @@ class Dump:
                 continue  # one arXiv bulk tar of sources
             if name == "pdfs" and Path(path).is_file() and _role(Path(path).name)[0] == "archive":
                 continue  # one arXiv bulk tar of PDFs
-            raise InputError(f"{path}: not a folder (--{name})")
+            tar = " or an arXiv bulk tar" if name in ("sources", "pdfs") else ""
+            raise InputError(f"{path}: not a folder{tar} (--{name})")
 
     def _keep(self, pid: str) -> bool:
         return self.shard is None or shard_of(pid, self.shard[1]) == self.shard[0]
