@@ -109,6 +109,10 @@ def _convert(paper: Path, config: str, work: Path) -> dict:
 
 
 def cmd_options(args) -> None:
+    from nougat_align.latexml import LATEXMLC_OPTIONS, NOBIBTEX
+
+    # "fast" must be what nougat-align runs, or the numbers describe something else
+    assert set(ARXIV + CONFIGS["fast"]) == set(LATEXMLC_OPTIONS + (NOBIBTEX,)), "update CONFIGS['fast']"
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
     results = work / "options.jsonl"
