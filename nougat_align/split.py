@@ -44,7 +44,7 @@ from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, j
                                      list_out_of_order, not_prose_spans, precision_coverage, prose, removable,
                                      unprinted_runs)
 from nougat_align.page_classifier import predict_pages
-from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
+from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText, Relabel
 from nougat_align.staircase import fit_staircase
 
 CHUNK_WORDS = 24
@@ -470,10 +470,62 @@ def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence]
                     warnings.append(f"page {p.page}: reference list rebuilt from the page's text "
                                     f"({n} entries; the markdown's disagrees)")
                     p, reason = q, ""
+        if not reason and span is None:
+            grown = _list_start_added(md, p, items, page, pdf_page)
+            if grown is not None:
+                q, why = _check_page(md, grown, ev, page, min_score)
+                if not why:
+                    warnings.append(f"page {p.page}: the start of the reference list it prints added "
+                                    f"from the page's text (the markdown's list is in another order)")
+                    p = q
         if reason:
             p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
         out.append(replace(p, reason=reason, kept=not reason))
+    return _heading_moved(md, out)
+
+
+def _heading_moved(md: Markdown, pages: list[PageText]) -> list[PageText]:
+    """A heading added to the foot of a page with the list it heads (``_list_start_added``)
+    is left out of the next page's label when that starts with it."""
+    out = list(pages)
+    for k in range(len(out) - 1):
+        added = [r for r in out[k].relabels if r.kind == "references" and r.start == r.end == out[k].end]
+        nxt = out[k + 1]
+        if not added or not nxt.kept:
+            continue
+        heading = added[-1].text.strip().split("\n", 1)[0]
+        at = nxt.start + len(md.text[nxt.start:nxt.end]) - len(md.text[nxt.start:nxt.end].lstrip())
+        if md.text.startswith(heading + "\n", at) and not any(r.target == "" and r.start <= at < r.end
+                                                               for r in nxt.relabels):
+            end = at + len(heading)
+            end += len(md.text[end:nxt.end]) - len(md.text[end:nxt.end].lstrip("\n"))
+            out[k + 1] = replace(nxt, relabels=nxt.relabels + (
+                Relabel(target="", start=at, end=end, text="", kind="references"),))
     return out
+
+
+def _list_start_added(md: Markdown, p: PageText, items: list[str], page: _Page,
+                      pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
+    """``p`` with the reference list the page prints at its foot added at its end, when
+    its label does not hold the list's heading: the heading (the markdown's,
+    whose words the page prints on the line before the first labelled entry) and the
+    entries rebuilt from the page's lines (``references``)."""
+    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
+    at = next((i for i in range(1, len(lines)) if lines[i - 1][1]
+               and references.printed_label(lines[i][0]) and not references.printed_label(lines[i - 1][0])
+               and all(references.printed_label(raw) or not _trigrams(w) & _trigrams(norm_words(md.text[p.start:p.end]))
+                       for raw, w in lines[i:])), None)
+    if at is None:
+        return None
+    heading = next((m.group(0) for m in re.finditer(r"^#{1,6} .*$", md.text, re.M)
+                    if norm_words(m.group(0)) == lines[at - 1][1]), None)
+    if heading is None or heading in md.text[p.start:p.end]:
+        return None
+    edit = references.rebuild(md.text, (p.end, p.end), items, [raw for raw, _ in lines[at:]], False)
+    if edit is None:
+        return None
+    sep = "" if md.text[:p.end].endswith("\n\n") else "\n\n"
+    return replace(p, relabels=p.relabels + (replace(edit, text=f"{sep}{heading}\n\n{edit.text}\n\n"),))
 
 
 @dataclass(frozen=True)

@@ -456,3 +456,17 @@ def test_subfigure_tags_the_page_does_not_print_are_left_out():
     edits = [e for m in tags for e in _subfigure_tag("f", m, "FIG.3:Asymmetries.")[0]]
     assert [(e.start, e.end, e.text, e.kind) for e in edits] == [(0, 5, "", "subfigure"), (5, 10, "", "subfigure")]
     assert _subfigure_tag("f", tags[0], "(a)Left(b)Right")[0] == []  # printed: kept
+
+
+def test_the_start_of_a_resorted_list_goes_to_the_page_that_prints_it():
+    """faults3-003 prints "References" and entries [1]-[3] at the foot of page 6; the
+    markdown's re-sorted list starts on page 7: page 6 gets the heading and its entries,
+    page 7 starts with [4]."""
+    folder = FAULTS / "faults3-003"
+    result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
+    p6, p7 = (result.page_markdown(p) for p in result.pages[5:7])
+    assert result.pages[5].kept and result.pages[6].kept
+    assert p6.rstrip().split("\n## References\n\n")[1].startswith("* [1] Z. Novak")
+    assert re.findall(r"^\* \[(\d+)\]", p6, re.M) == ["1", "2", "3"]
+    assert p7.startswith("* [4] E. Quist") and "## References" not in p7
+    assert any("page 6: the start of the reference list" in w for w in result.warnings)
