@@ -511,10 +511,13 @@ def _list_start_added(md: Markdown, p: PageText, items: list[str], page: _Page,
     whose words the page prints on the line before the first labelled entry) and the
     entries rebuilt from the page's lines (``references``)."""
     lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
-    at = next((i for i in range(1, len(lines)) if lines[i - 1][1]
-               and references.printed_label(lines[i][0]) and not references.printed_label(lines[i - 1][0])
-               and all(references.printed_label(raw) or not _trigrams(w) & _trigrams(norm_words(md.text[p.start:p.end]))
-                       for raw, w in lines[i:])), None)
+    starts = [i for i in range(1, len(lines)) if lines[i - 1][1] and references.printed_label(lines[i][0])
+              and not references.printed_label(lines[i - 1][0])]
+    if not starts:
+        return None
+    held = _trigrams(norm_words(md.text[p.start:p.end]))  # a list line the label holds: not missing
+    at = next((i for i in starts if all(references.printed_label(raw) or not _trigrams(w) & held
+                                        for raw, w in lines[i:])), None)
     if at is None:
         return None
     heading = next((m.group(0) for m in re.finditer(r"^#{1,6} .*$", md.text, re.M)
