@@ -233,7 +233,7 @@ class _Converter:
             self.emit("# " + self.title)
             return
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self.emit("#" * 6 + " " + self.inline_children(el))
+            self.emit(mmd.heading(6, self.inline_children(el)))
             return
         if tag == "section" or cls & set(HEADING_LEVEL):
             self.section(el, cls, depth)
@@ -289,7 +289,7 @@ class _Converter:
             if not isinstance(child.tag, str):
                 continue
             if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and _has(child, "ltx_title"):
-                self.emit("#" * level + " " + self.heading(child, "ltx_appendix" in cls))
+                self.emit(mmd.heading(level, self.heading(child, "ltx_appendix" in cls)))
                 continue
             if self.is_block(child):
                 self.flush(pending)
@@ -314,7 +314,7 @@ class _Converter:
                 title = self.inline_children(child, plain=True) or default
             else:
                 rest.append(child)
-        self.emit("###### " + title)
+        self.emit(mmd.heading(6, title))
         holder = etree.Element("div")
         holder.text = el.text
         for child in rest:
@@ -632,7 +632,7 @@ class _Converter:
             blocks = [self.inline_children(b) for b in li
                       if isinstance(b.tag, str) and _has(b, "ltx_bibblock") and not _has(b, "ltx_bib_cited")]
             text = " ".join(b for b in blocks if b)
-            items.append(_squash(f"* {label} {text}"))
+            items.append(mmd.reference_item(label, text))
         if items:
             self.emit("\n".join(items))
 
@@ -714,15 +714,15 @@ class _Converter:
         if not text:
             return ""
         self.add_footnote(el.get("id") or "", mark, text)
-        return f"\\({{}}^{{{mark}}}\\)" if mark else ""
+        return mmd.footnote_mark(mark)
 
     def add_footnote(self, nid: str, mark: str, text: str) -> None:
         nid = nid or f"note{len(self.footnotes) + 1}"
         while nid in self._footnote_ids:
             nid += "'"
         self._footnote_ids.add(nid)
-        label = f"Footnote {mark}: " if mark else "Footnote: "
-        self.footnotes.append(Footnote(id=nid, mark=mark, text=text, mmd=label + text, anchor=self.anchor()))
+        self.footnotes.append(Footnote(id=nid, mark=mark, text=text, mmd=mmd.footnote_line(mark, text),
+                                       anchor=self.anchor()))
 
     def error(self, el) -> None:
         self.errors[_squash("".join(el.itertext()))[:40] or "?"] += 1

@@ -77,3 +77,23 @@ def code_block(lines: Sequence[str]) -> str:
     """A fenced code block ("" when the code is blank)."""
     body = "\n".join(lines).strip("\n")
     return f"```\n{body}\n```" if body.strip() else ""
+
+
+def heading(level: int, text: str) -> str:
+    """``## text``: ``level`` ``#`` (1 title/chapter, 2 section, ... 6 paragraph)."""
+    return "#" * level + " " + text
+
+
+def footnote_line(mark: str, text: str) -> str:
+    """A footnote held aside: ``Footnote 2: text`` (``Footnote: text`` without a mark)."""
+    return (f"Footnote {mark}: " if mark else "Footnote: ") + text
+
+
+def footnote_mark(mark: str) -> str:
+    """Where a footnote is called in the text: its mark as a superscript."""
+    return f"\\({{}}^{{{mark}}}\\)" if mark else ""
+
+
+def reference_item(label: str, text: str) -> str:
+    """One bibliography entry: ``* [1] text``."""
+    return re.sub(r"\s+", " ", f"* {label} {text}").strip()
