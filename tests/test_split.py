@@ -470,3 +470,5 @@ def test_the_start_of_a_resorted_list_goes_to_the_page_that_prints_it():
     assert re.findall(r"^\* \[(\d+)\]", p6, re.M) == ["1", "2", "3"]
     assert p7.startswith("* [4] E. Quist") and "## References" not in p7
     assert any("page 6: the start of the reference list" in w for w in result.warnings)
+    # page 2 prints a figure and a display equation, no prose: scored on what it prints
+    assert result.pages[1].kept and result.pages[1].score == 1.0
