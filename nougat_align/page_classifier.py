@@ -1,20 +1,24 @@
-"""Which PDF page does a piece of markdown come from?  TF-IDF nearest page, in a band.
+"""Which PDF page does a piece of markdown come from?  TF-IDF + linear SVM, per window.
 
-Every PDF page is a TF-IDF vector of its body words (sublinear term frequency, smoothed
-inverse page frequency, unit length); a markdown chunk goes to the page whose vector it
-has the largest dot product with.  Words are the normalized tokens of ``normalize`` (so
-``\\alpha`` and ``α`` are the same feature).  Noise is the staircase's job.
+The PDF's own lines are the training set (label = page index); the markdown chunks are
+predicted.  Words are the normalized tokens of ``normalize`` (so ``\\alpha`` and ``α`` are
+the same feature), unigrams, sublinear TF-IDF (scikit-learn's ``TfidfTransformer``); the
+classifier is scikit-learn's ``LinearSVC`` (liblinear, squared hinge, one-vs-rest, trained
+deterministically).  A document of up to ``2 * BAND + 1`` pages gets one SVM over all its
+pages.  Noise is the staircase's job.
 
-Cost is linear in the document.  The chunks go in blocks of ``BLOCK``; a block's rough place
-is the page it matches best by its specific words (printed on few pages: an inverted index,
-so the work is bounded per word), median-smoothed over neighbouring blocks.  Its chunks are
-then compared only with the pages within ``BAND`` of that place.  A block whose predictions
-pile up at the edge of the band (markdown the PDF does not print, or pages the markdown
-lacks) is scored again with the band doubled, and its chunks that match weakly are also
-tried around the next block's place (a block that straddles such a jump).  Documents of up
-to ``2 * BAND + 1`` pages compare every chunk with every page.  (A one-vs-rest linear SVM
-over all pages, as before, cost pages x lines to train, and scikit-learn's import alone
-held 150 MB, half the memory of a run.)
+Longer documents: one SVM over all pages costs pages x lines to train, so the SVMs are
+trained per window of pages and cost stays linear.  The chunks go in blocks of ``BLOCK``; a
+block's rough place is the page it matches best by its specific words (printed on few pages:
+an inverted index, so the work is bounded per word), median-smoothed over neighbouring
+blocks.  Its chunks are then classified by an SVM trained only on the lines of the pages
+around that place: windows of ``2 * BAND + 1`` pages plus half a grid step each side,
+centred on a grid of step ``BAND``, so neighbouring blocks share one model (cached) and
+every page is trained on in about three windows whatever the length.  A block whose
+predictions pile up at the edge of its window (markdown the PDF does not print, or pages the
+markdown lacks) is classified again with the band doubled, and its chunks that no page of the
+window claims (every decision value negative) are also tried in the next block's window (a
+block that straddles such a jump).  scikit-learn is imported on the first call only.
 """
 from __future__ import annotations
 
@@ -30,69 +34,118 @@ SPECIFIC_PAGES = 12  # words printed on more pages than this do not place blocks
 
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
                   chunks: Sequence[list[str]], num_pages: int) -> np.ndarray:
-    """Predicted page (0-based) of every chunk, -1 when it shares no word with any page.
-    ``train_lines`` are the PDF's body lines (normalized word lists) and ``train_pages``
-    their pages; ``chunks`` are markdown chunks (normalized word lists)."""
+    """Predicted page (0-based) of every chunk, -1 when it shares no word with the pages its
+    SVM was trained on.  ``train_lines`` are the PDF's body lines (normalized word lists) and
+    ``train_pages`` their pages; ``chunks`` are markdown chunks (normalized word lists)."""
+    from scipy.sparse import csr_matrix
+
     P = num_pages
     labels = np.full(len(chunks), -1, dtype=np.int64)
     vocab: dict[str, int] = {}
-    page_words: list[list[int]] = [[] for _ in range(P)]
-    for words, page in zip(train_lines, train_pages):
-        page_words[page].extend(vocab.setdefault(w, len(vocab)) for w in words)
+    line_ids = [np.fromiter((vocab.setdefault(w, len(vocab)) for w in words), dtype=np.int64,
+                            count=len(words)) for words in train_lines]
     if not chunks or not vocab:
         return labels
     V = len(vocab)
-    # pages: unique word ids, counts -> unit-length sublinear TF-IDF
-    page_ids, page_tf = [], []
-    for ids in page_words:
-        u, c = np.unique(np.asarray(ids, dtype=np.int64), return_counts=True)
-        page_ids.append(u)
-        page_tf.append(c)
-    df = np.bincount(np.concatenate(page_ids), minlength=V)
+    chunk_all = [np.fromiter((vocab.get(w, -1) for w in words), dtype=np.int64, count=len(words))
+                 for words in chunks]
+    chunk_all = [ids[ids >= 0] for ids in chunk_all]
+
+    def counts(rows: list[np.ndarray]) -> csr_matrix:
+        """Word counts, one row per word list."""
+        r = np.repeat(np.arange(len(rows)), [len(ids) for ids in rows])
+        c = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        m = csr_matrix((np.ones(len(c), dtype=np.float32), (r, c)), shape=(len(rows), V))
+        m.sum_duplicates()
+        return m
+
+    # lines sorted by page: the lines of pages [p0, p1) are rows first[p0]:first[p1]
+    line_page = np.asarray(train_pages, dtype=np.int64)
+    order = np.argsort(line_page, kind="stable")
+    line_page = line_page[order]
+    line_counts = counts([line_ids[i] for i in order])
+    first = np.searchsorted(line_page, np.arange(P + 1))
+    chunk_counts = counts(chunk_all)
+
+    # rough places (pre-step): pages and chunks as unit-length sublinear TF-IDF word vectors
+    page_counts = counts([np.concatenate([line_ids[i] for i in order[first[p]:first[p + 1]]]
+                                         or [np.zeros(0, dtype=np.int64)]) for p in range(P)])
+    page_ids = [page_counts.indices[page_counts.indptr[p]:page_counts.indptr[p + 1]] for p in range(P)]
+    df = np.bincount(page_counts.indices, minlength=V)
     idf = np.log((1 + P) / (1 + df)) + 1
     page_w = []
-    for u, c in zip(page_ids, page_tf):
-        w = (1 + np.log(c)) * idf[u]
+    for p, u in enumerate(page_ids):
+        w = (1 + np.log(page_counts.data[page_counts.indptr[p]:page_counts.indptr[p + 1]])) * idf[u]
         page_w.append(w / max(np.linalg.norm(w), 1e-12))
-    # chunks: known word ids and sublinear TF-IDF weights
     chunk_ids, chunk_w = [], []
-    for words in chunks:
-        ids = np.fromiter((vocab.get(w, -1) for w in words), dtype=np.int64, count=len(words))
-        u, c = np.unique(ids[ids >= 0], return_counts=True)
+    for ids in chunk_all:
+        u, c = np.unique(ids, return_counts=True)
         chunk_ids.append(u)
         chunk_w.append((1 + np.log(c)) * idf[u])
 
-    local = np.full(V, -1, dtype=np.int64)
+    models: dict[tuple[int, int], tuple | None] = {}
+
+    def window(here: int, band: int) -> tuple[int, int]:
+        """Pages of the SVM for a block placed at ``here``: snapped to a grid of step
+        ``band`` (shared by neighbouring blocks), ``band`` + half a step each side."""
+        if P <= 2 * band + 1:
+            return 0, P
+        centre = int(round(here / band)) * band
+        half = band + (band + 1) // 2
+        return max(0, centre - half), min(P, centre + half + 1)
+
+    def model(p0: int, p1: int):
+        """TF-IDF + LinearSVC on the lines of pages [p0, p1), cached."""
+        if (p0, p1) not in models:
+            from sklearn.feature_extraction.text import TfidfTransformer
+            from sklearn.svm import LinearSVC
+
+            X, y = line_counts[first[p0]:first[p1]], line_page[first[p0]:first[p1]]
+            if X.shape[0] == 0:
+                models[p0, p1] = None
+            else:
+                cols = np.unique(X.indices)
+                tfidf = TfidfTransformer(sublinear_tf=True)
+                X = tfidf.fit_transform(_columns(X, cols))
+                classes = np.unique(y)
+                clf = None
+                if len(classes) > 1:
+                    # a loose tolerance: the same predictions as 1e-4 on real papers, in 60% of the time
+                    clf = LinearSVC(C=0.5, dual=True, tol=0.1, max_iter=1000, random_state=0).fit(X, y)
+                models[p0, p1] = (cols, tfidf, clf, classes)
+        return models[p0, p1]
 
     def score(members: np.ndarray, p0: int, p1: int) -> tuple[np.ndarray, np.ndarray]:
-        """Best page in [p0, p1) of each chunk in ``members``, and its score."""
-        vocab_here = np.unique(np.concatenate(page_ids[p0:p1]))
-        local[vocab_here] = np.arange(len(vocab_here))
-        pages_m = np.zeros((p1 - p0, len(vocab_here)), dtype=np.float32)
-        for k in range(p0, p1):
-            pages_m[k - p0, local[page_ids[k]]] = page_w[k]
-        chunks_m = np.zeros((len(members), len(vocab_here)), dtype=np.float32)
-        for row, c in enumerate(members):
-            cols = local[chunk_ids[c]]
-            keep = cols >= 0
-            chunks_m[row, cols[keep]] = chunk_w[c][keep]
-        local[vocab_here] = -1
-        scores = chunks_m @ pages_m.T
-        best = scores.argmax(axis=1)
-        return best + p0, scores[np.arange(len(members)), best]
+        """Predicted page of each chunk in ``members`` by the SVM of pages [p0, p1), and its
+        decision value (-inf: no word of the chunk is on those pages)."""
+        value = np.full(len(members), -np.inf)
+        best = np.full(len(members), -1, dtype=np.int64)
+        m = model(p0, p1)
+        if m is None:
+            return best, value
+        cols, tfidf, clf, classes = m
+        C = _columns(chunk_counts[members], cols)
+        known = np.diff(C.indptr) > 0
+        if clf is None:
+            best[known], value[known] = classes[0], 1.0
+            return best, value
+        decision = clf.decision_function(tfidf.transform(C))
+        if decision.ndim == 1:  # two classes: one column, positive = the second class
+            decision = np.stack([-decision, decision], axis=1)
+        top = decision.argmax(axis=1)
+        best[known] = clf.classes_[top[known]]
+        value[known] = decision[known, top[known]]
+        return best, value
 
-    # each block of chunks is compared with the pages around its rough place; a block
-    # whose predictions pile up at the edge of that band is scored again with the band
-    # doubled (text the other side does not print)
     blocks = [np.arange(s, min(s + BLOCK, len(chunks))) for s in range(0, len(chunks), BLOCK)]
     places = (_rough_places(blocks, chunk_ids, chunk_w, page_ids, page_w, df, P)
               if P > 2 * BAND + 1 else np.full(len(blocks), P // 2))
     for b, (members, here) in enumerate(zip(blocks, places)):
         band = BAND
         while True:
-            p0, p1 = max(0, here - band), min(P, here + band + 1)
+            p0, p1 = window(int(here), band)
             best, value = score(members, p0, p1)
-            found = best[value > 0]
+            found = best[best >= 0]
             if p0 == 0 and p1 == P:
                 break
             if len(found):
@@ -100,17 +153,27 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
                 if (p0 == 0 or middle > p0 + 1) and (p1 == P or middle < p1 - 2):
                     break
             band *= 2
-        # a block that straddles a jump (pages the markdown lacks): its chunks that match
-        # weakly here are tried around the next block's place
-        weak = value < 0.5 * np.median(value)
+        # a block that straddles a jump (pages the markdown lacks): its chunks that no page
+        # of the window claims are tried in the window of the next block's place
+        weak = value < 0
         if weak.any() and b + 1 < len(blocks) and not (p0 == 0 and p1 == P):
-            nxt = places[b + 1]
-            best2, value2 = score(members[weak], max(0, nxt - BAND), min(P, nxt + BAND + 1))
-            better = value2 > value[weak]
-            best[np.flatnonzero(weak)[better]] = best2[better]
-            value[np.flatnonzero(weak)[better]] = value2[better]
-        labels[members] = np.where(value > 0, best, -1)
+            q0, q1 = window(int(places[b + 1]), BAND)
+            if (q0, q1) != (p0, p1):
+                best2, value2 = score(members[weak], q0, q1)
+                better = value2 > value[weak]
+                best[np.flatnonzero(weak)[better]] = best2[better]
+        labels[members] = best
     return labels
+
+
+def _columns(m, cols: np.ndarray):
+    """The columns ``cols`` (sorted word ids) of a CSR matrix, renumbered 0..len(cols)-1."""
+    from scipy.sparse import csr_matrix
+
+    pos = np.minimum(np.searchsorted(cols, m.indices), max(len(cols) - 1, 0))
+    keep = cols[pos] == m.indices if len(cols) else np.zeros(len(m.indices), dtype=bool)
+    indptr = np.concatenate([[0], np.cumsum(keep)])[m.indptr]
+    return csr_matrix((m.data[keep], pos[keep], indptr), shape=(m.shape[0], len(cols)))
 
 
 def _rough_places(blocks: list[np.ndarray], chunk_ids: list[np.ndarray], chunk_w: list[np.ndarray],
