@@ -2,7 +2,7 @@
 """Long documents: does the split cost stay linear in pages, and does quality hold?
 
     .venv/bin/python benchmarks/long_docs.py [--sizes 30 100 300] [--nougat] [--repeat 3]
-        [--work /tmp/na-long] [--plot docs/long_docs.svg] [--json FILE]
+        [--work /tmp/na-long] [--before NAME=DIR ...] [--plot docs/long_docs.svg] [--json FILE]
 
 Documents of about 30, 100 and 300 pages are built by joining the synthetic papers
 (benchmarks/synth and benchmarks/synth-hard alternately, so every length has the same mix): the PDFs with PyMuPDF, the
@@ -96,8 +96,10 @@ _OURS = """
 import json, sys, time
 from dataclasses import replace
 from pathlib import Path
-from nougat_align import align, detect_floats
+from nougat_align import align, detect_floats, page_classifier
 from nougat_align.records import Markdown
+if "sklearn" in Path(page_classifier.__file__).read_text():  # imported on first use: an import,
+    import sklearn.feature_extraction.text, sklearn.svm  # noqa: E401  not split time
 d, pred, mode = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 md = Markdown.from_dict(json.loads((d / "markdown.json").read_text()))
 parts = json.loads((d / "parts.json").read_text())
@@ -120,11 +122,13 @@ print(json.dumps({"seconds": secs, "pages": a.num_pages, "kept": len(a.kept_page
 
 
 def run_once(system: str, folder: Path, venv: Path, floats: str = "parts",
-             before: Path | None = None) -> dict:
+             checkouts: dict[str, Path] | None = None) -> dict:
+    """One split in a fresh process: "ours", "nougat", or a name of ``checkouts`` (the same
+    code path from another checkout)."""
     pred = folder / f"pred-{system}"
     shutil.rmtree(pred, ignore_errors=True)
-    if system in ("ours", "before"):  # "before": the same code path from another checkout
-        src = ROOT if system == "ours" else before
+    if system != "nougat":
+        src = ROOT if system == "ours" else (checkouts or {})[system]
         out, _, rss = run_child([sys.executable, "-c", _OURS, str(folder), str(pred), floats], cwd=src,
                                 env=dict(os.environ, PYTHONPATH=str(src)))
         res = json.loads(out)
@@ -154,14 +158,14 @@ def accuracy(folder: Path, pred: Path) -> dict:
 
 
 def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv: Path,
-            floats: str = "parts", before: Path | None = None) -> list[dict]:
+            floats: str = "parts", checkouts: dict[str, Path] | None = None) -> list[dict]:
     rows = []
     for size in sizes:
         folder = build(size, work)
         runs: dict[str, list[dict]] = {s: [] for s in systems}
         for _ in range(repeat):  # interleaved
             for s in systems:
-                runs[s].append(run_once(s, folder, venv, floats, before))
+                runs[s].append(run_once(s, folder, venv, floats, checkouts))
         for s in systems:
             secs = statistics.median(r["seconds"] for r in runs[s])
             last = runs[s][-1]
@@ -283,12 +287,12 @@ def plot(rows: list[dict], path: Path) -> None:
     matplotlib.rcParams["svg.hashsalt"] = "nougat-align"  # deterministic ids
     matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: a small file
     fig, ax = plt.subplots(figsize=(5, 3.2))
-    names = {"ours": "nougat-align", "before": "nougat-align before issue 14",
-             "nougat": "Nougat split_markdown"}
-    for s, style in (("ours", "o-"), ("before", "^:"), ("nougat", "s--")):
+    systems = list(dict.fromkeys(r["system"] for r in rows))
+    styles = itertools.cycle(["^:", "v-.", "d:"])
+    for s in systems:
         pts = [(r["pages"], r["ms_per_page"]) for r in rows if r["system"] == s]
-        if pts:
-            ax.plot(*zip(*pts), style, label=names[s])
+        label = {"ours": "nougat-align", "nougat": "Nougat split_markdown"}.get(s, f"nougat-align ({s})")
+        ax.plot(*zip(*pts), {"ours": "o-", "nougat": "s--"}.get(s) or next(styles), label=label)
     ax.set_xlabel("pages in the document")
     ax.set_ylabel("split ms per page")
     ax.set_yscale("log")
@@ -309,17 +313,24 @@ def main() -> int:
     ap.add_argument("--floats", choices=["parts", "joined"], default="parts",
                     help="ours: float records found in each paper's own PDF and numbered like a "
                          "thesis (default), or our detector on the joined PDF (its labels repeat)")
-    ap.add_argument("--before", type=Path, help="also run the nougat_align of this checkout "
-                    "(e.g. `git archive <commit> nougat_align | tar -x -C DIR`) as 'before'")
+    ap.add_argument("--before", action="append", default=[], metavar="NAME=DIR",
+                    help="also run the nougat_align of checkout DIR (e.g. `git archive <commit> "
+                         "nougat_align | tar -x -C DIR`) as system NAME; repeatable")
     ap.add_argument("--plot", type=Path)
     ap.add_argument("--json", type=Path)
     ap.add_argument("--corpus", type=Path, help="also measure papers per core-hour by stage on "
                     "this corpus of real papers (<paper>/paper.html, paper.pdf, SOURCE.txt)")
     a = ap.parse_args()
-    systems = ["ours"] + (["before"] if a.before else []) + (["nougat"] if a.nougat else [])
+    checkouts = {}
+    for b in a.before:
+        name, sep, folder = b.partition("=")
+        if not sep or not name or name in ("ours", "nougat") or not Path(folder).is_dir():
+            ap.error(f"--before {b}: expected NAME=DIR with an existing DIR")
+        checkouts[name] = Path(folder).resolve()
+    systems = ["ours", *checkouts] + (["nougat"] if a.nougat else [])
     a.work.mkdir(parents=True, exist_ok=True)
     tempfile.tempdir = str(a.work)  # run_child's RSS files: not in a /tmp others may sweep
-    rows = (measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats, a.before)
+    rows = (measure(sorted(a.sizes), systems, a.repeat, a.work, a.anchor_venv, a.floats, checkouts)
             if a.sizes else [])
     corpus = corpus_rates(a.corpus, a.work) if a.corpus else None
     if a.json:

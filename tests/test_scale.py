@@ -76,3 +76,32 @@ def test_running_heads_are_furniture_chapter_by_chapter():
     marked = mark_furniture(pages)
     assert all(p.lines[0].role == "furniture" for p in marked)
     assert all(p.lines[1].role == "body" for p in marked)
+
+
+def test_a_short_document_gets_one_tfidf_linear_svm_over_all_pages():
+    """Up to 2 * BAND + 1 pages: the classic design, scikit-learn's TF-IDF + LinearSVC trained
+    on every line, chunk by chunk the same prediction."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.svm import LinearSVC
+
+    from nougat_align.page_classifier import BAND
+
+    rng = np.random.default_rng(7)
+    P = 2 * BAND + 1
+    pool = [f"v{i}" for i in range(300)]  # page p draws mostly from words 20p..20p+40: overlap
+    lines, owners, chunks, truth = [], [], [], []
+    for p in range(P):
+        near = pool[20 * p:20 * p + 40]
+        for _ in range(30):
+            lines.append(list(rng.choice(near, size=8)) + list(rng.choice(pool, size=2)))
+            owners.append(p)
+        for _ in range(10):
+            chunks.append(list(rng.choice(near, size=9)) + list(rng.choice(pool, size=3)))
+            truth.append(p)
+    ours = predict_pages(lines, owners, chunks, P)
+    vec = TfidfVectorizer(analyzer=lambda words: words, sublinear_tf=True, dtype=np.float32)
+    clf = LinearSVC(C=0.5, dual=True, tol=0.1, max_iter=1000, random_state=0)
+    clf.fit(vec.fit_transform(lines), owners)
+    classic = clf.predict(vec.transform(chunks))
+    assert (ours == classic).mean() >= 0.99  # liblinear's float sums depend on column order
+    assert (ours == np.array(truth)).mean() >= 0.8
