@@ -4,11 +4,12 @@ The PDF's own lines are the training set (label = page index); the markdown chun
 predicted.  Words are the normalized tokens of ``normalize`` (so ``\\alpha`` and ``α`` are
 the same feature), unigrams, sublinear TF-IDF (scikit-learn's ``TfidfTransformer``); the
 classifier is scikit-learn's ``LinearSVC`` (liblinear, squared hinge, one-vs-rest, trained
-deterministically).  A document of up to ``2 * BAND + 1`` pages gets one SVM over all its
+deterministically).  A document of up to ``ONE_SVM`` pages gets one SVM over all its
 pages.  Noise is the staircase's job.
 
-Longer documents: one SVM over all pages costs pages x lines to train, so the SVMs are
-trained per window of pages and cost stays linear.  The chunks go in blocks of ``BLOCK``; a
+Longer documents: one SVM over all pages costs pages x lines to train (one-vs-rest: a
+binary problem per page over every line), so the SVMs are trained per window of pages and
+cost stays linear.  The chunks go in blocks of ``BLOCK``; a
 block's rough place is the page it matches best by its specific words (printed on few pages:
 an inverted index, so the work is bounded per word), median-smoothed over neighbouring
 blocks.  Its chunks are then classified by an SVM trained only on the lines of the pages
@@ -30,6 +31,9 @@ BAND = 6  # pages each side of a block's rough place that its chunks are compare
 BLOCK = 32  # chunks placed together (about a page and a half)
 SMOOTH = 2  # blocks each side in the running median of rough places
 SPECIFIC_PAGES = 12  # words printed on more pages than this do not place blocks
+# up to this many pages (60) one SVM over all pages costs no more to train than the windows
+# (about P / BAND windows of 3 * BAND + 1 pages, each pages x lines)
+ONE_SVM = (3 * BAND + 1) ** 2 // BAND
 
 
 def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
@@ -88,7 +92,7 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
     def window(here: int, band: int) -> tuple[int, int]:
         """Pages of the SVM for a block placed at ``here``: snapped to a grid of step
         ``band`` (shared by neighbouring blocks), ``band`` + half a step each side."""
-        if P <= 2 * band + 1:
+        if P <= max(ONE_SVM, 2 * band + 1):
             return 0, P
         centre = int(round(here / band)) * band
         half = band + (band + 1) // 2
@@ -139,7 +143,7 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
 
     blocks = [np.arange(s, min(s + BLOCK, len(chunks))) for s in range(0, len(chunks), BLOCK)]
     places = (_rough_places(blocks, chunk_ids, chunk_w, page_ids, page_w, df, P)
-              if P > 2 * BAND + 1 else np.full(len(blocks), P // 2))
+              if P > ONE_SVM else np.full(len(blocks), P // 2))
     for b, (members, here) in enumerate(zip(blocks, places)):
         band = BAND
         while True:

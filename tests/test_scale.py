@@ -79,16 +79,16 @@ def test_running_heads_are_furniture_chapter_by_chapter():
 
 
 def test_a_short_document_gets_one_tfidf_linear_svm_over_all_pages():
-    """Up to 2 * BAND + 1 pages: the classic design, scikit-learn's TF-IDF + LinearSVC trained
+    """Up to ONE_SVM pages: the classic design, scikit-learn's TF-IDF + LinearSVC trained
     on every line, chunk by chunk the same prediction."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from nougat_align.page_classifier import BAND
+    from nougat_align.page_classifier import ONE_SVM
 
     rng = np.random.default_rng(7)
-    P = 2 * BAND + 1
-    pool = [f"v{i}" for i in range(300)]  # page p draws mostly from words 20p..20p+40: overlap
+    P = ONE_SVM
+    pool = [f"v{i}" for i in range(20 * P + 40)]  # page p draws mostly from words 20p..20p+40: overlap
     lines, owners, chunks, truth = [], [], [], []
     for p in range(P):
         near = pool[20 * p:20 * p + 40]
