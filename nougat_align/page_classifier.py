@@ -71,21 +71,6 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
     first = np.searchsorted(line_page, np.arange(P + 1))
     chunk_counts = counts(chunk_all)
 
-    # rough places (pre-step): pages and chunks as unit-length sublinear TF-IDF word vectors
-    page_counts = counts([np.concatenate([line_ids[i] for i in order[first[p]:first[p + 1]]]
-                                         or [np.zeros(0, dtype=np.int64)]) for p in range(P)])
-    page_ids = [page_counts.indices[page_counts.indptr[p]:page_counts.indptr[p + 1]] for p in range(P)]
-    df = np.bincount(page_counts.indices, minlength=V)
-    idf = np.log((1 + P) / (1 + df)) + 1
-    page_w = []
-    for p, u in enumerate(page_ids):
-        w = (1 + np.log(page_counts.data[page_counts.indptr[p]:page_counts.indptr[p + 1]])) * idf[u]
-        page_w.append(w / max(np.linalg.norm(w), 1e-12))
-    chunk_ids, chunk_w = [], []
-    for ids in chunk_all:
-        u, c = np.unique(ids, return_counts=True)
-        chunk_ids.append(u)
-        chunk_w.append((1 + np.log(c)) * idf[u])
 
     models: dict[tuple[int, int], tuple | None] = {}
 
@@ -141,14 +126,27 @@ def predict_pages(train_lines: Sequence[list[str]], train_pages: Sequence[int],
         value[known] = decision[known, top[known]]
         return best, value
 
+    if P <= ONE_SVM:
+        return score(np.arange(len(chunks)), 0, P)[0]
     blocks = [np.arange(s, min(s + BLOCK, len(chunks))) for s in range(0, len(chunks), BLOCK)]
-    places = (_rough_places(blocks, chunk_ids, chunk_w, page_ids, page_w, df, P)
-              if P > ONE_SVM else np.full(len(blocks), P // 2))
+    pages_of_lines = csr_matrix((np.ones(len(line_page), dtype=np.float32),
+                                 (line_page, np.arange(len(line_page)))), shape=(P, len(line_page)))
+    places = _rough_places(blocks, pages_of_lines @ line_counts, chunk_counts)
+    # first pass: every window's blocks classified together (one call per model)
+    by_window: dict[tuple[int, int], list[np.ndarray]] = {}
+    for members, here in zip(blocks, places):
+        by_window.setdefault(window(int(here), BAND), []).append(members)
+    first_best = np.full(len(chunks), -1, dtype=np.int64)
+    first_value = np.full(len(chunks), -np.inf)
+    for (p0, p1), group in by_window.items():
+        members = np.concatenate(group)
+        first_best[members], first_value[members] = score(members, p0, p1)
     for b, (members, here) in enumerate(zip(blocks, places)):
         band = BAND
         while True:
             p0, p1 = window(int(here), band)
-            best, value = score(members, p0, p1)
+            best, value = ((first_best[members], first_value[members]) if band == BAND
+                           else score(members, p0, p1))
             found = best[best >= 0]
             if p0 == 0 and p1 == P:
                 break
@@ -180,14 +178,23 @@ def _columns(m, cols: np.ndarray):
     return csr_matrix((m.data[keep], pos[keep], indptr), shape=(m.shape[0], len(cols)))
 
 
-def _rough_places(blocks: list[np.ndarray], chunk_ids: list[np.ndarray], chunk_w: list[np.ndarray],
-                  page_ids: list[np.ndarray], page_w: list[np.ndarray], df: np.ndarray,
-                  P: int) -> np.ndarray:
-    """The page each block of chunks matches best among all pages, by its words printed on
+def _rough_places(blocks: list[np.ndarray], page_counts, chunk_counts) -> np.ndarray:
+    """The page each block of chunks matches best among all pages (rows of the word counts
+    ``page_counts``; chunks: rows of ``chunk_counts``), compared as unit-length sublinear
+    TF-IDF vectors by their words printed on
     at most ``SPECIFIC_PAGES`` pages (and a quarter of them), through an inverted index:
     the work is at most ``SPECIFIC_PAGES`` postings per word of the markdown, whatever the
     length (common words weigh little anyway).  Median-smoothed over ``SMOOTH`` blocks each
     side; blocks matching nothing take their neighbours' place."""
+    P, V = page_counts.shape
+    page_counts.sum_duplicates()
+    page_ids = np.split(page_counts.indices, page_counts.indptr[1:-1])
+    df = np.bincount(page_counts.indices, minlength=V)
+    idf = np.log((1 + P) / (1 + df)) + 1
+    page_w = [w / max(np.linalg.norm(w), 1e-12) for w in
+              np.split((1 + np.log(page_counts.data)) * idf[page_counts.indices], page_counts.indptr[1:-1])]
+    chunk_ids = np.split(chunk_counts.indices, chunk_counts.indptr[1:-1])
+    chunk_w = np.split((1 + np.log(chunk_counts.data)) * idf[chunk_counts.indices], chunk_counts.indptr[1:-1])
     specific = df <= max(2, min(P // 4, SPECIFIC_PAGES))
     # postings of the specific words: (word, page, weight) sorted by word
     post_word = np.concatenate(page_ids)
