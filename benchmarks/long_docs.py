@@ -190,12 +190,15 @@ def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv:
 _CORPUS = """
 import json, sys, time
 from pathlib import Path
+from nougat_align import page_classifier
 from nougat_align.pipeline import process_paper
+if "sklearn" in Path(page_classifier.__file__).read_text():  # imported on first use: an import
+    import sklearn.feature_extraction.text, sklearn.svm  # noqa: E401
 out = {}
 for d in map(Path, sys.argv[2:]):
     t = time.perf_counter()
     r = process_paper(d / "paper.html", d / "paper.pdf", Path(sys.argv[1]) / d.name, paper_id=d.name)
-    out[d.name] = {"pages": r.num_pages, "kept": r.kept, "timings": r.timings,
+    out[d.name] = {"pages": r.pages, "kept": r.kept, "timings": r.timings,
                    "seconds": time.perf_counter() - t}
 print(json.dumps(out))
 """
