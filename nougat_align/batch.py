@@ -76,7 +76,7 @@ from nougat_align.errors import InputError, NougatAlignError
 from nougat_align.records import Record
 from nougat_align.render import DEFAULT_DPI
 from nougat_align.split import DEFAULT_MIN_SCORE
-from nougat_align.write import write_text_atomic
+from nougat_align.write import check_folder, write_text_atomic
 
 log = logging.getLogger("nougat_align.batch")
 
@@ -687,6 +687,11 @@ def _read_failures(out: Path, keep: Callable[[str], bool]) -> dict[str, str]:
     return failed
 
 
+def _is_run_output(names: list[str]) -> bool:
+    """A folder an earlier run wrote: it has a run's lock file or manifest."""
+    return any(n.startswith((".lock", "manifest")) for n in names)
+
+
 def _clean_stale(out: Path, keep: Callable[[str], bool]) -> int:
     """Remove ``.PAPER.*.tmp`` / ``.PAPER.old`` folders a killed run left (this shard's only)."""
     removed = 0
@@ -952,7 +957,7 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     ``shard`` names this run's manifest/stats/lock; with a :class:`Dump` it defaults to the
     dump's shard.  Ctrl-C writes the stats and re-raises ``KeyboardInterrupt``.
     """
-    out = Path(settings.out).resolve()
+    out = check_folder(Path(settings.out).resolve(), ours=_is_run_output, what="run's output")
     settings = Settings.from_dict({**settings.to_dict(), "out": str(out)})
     out.mkdir(parents=True, exist_ok=True)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -963,7 +968,8 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     summary = tty if summary is None else summary
     suffix = f"-{shard[0]}-of-{shard[1]}" if shard else ""
     keep = (lambda pid: True) if shard is None else (lambda pid: shard_of(pid, shard[1]) == shard[0])
-    run_id = time.strftime("%Y%m%d-%H%M%S") + suffix
+    now = time.time_ns()  # to the microsecond: two runs never share an id (their log file)
+    run_id = time.strftime("%Y%m%d-%H%M%S", time.localtime(now // 10**9)) + f".{now // 1000 % 10**6:06d}{suffix}"
     executor = f"dask {dask}" if dask else "local"
 
     with _lock(out / f".lock{suffix}"), _run_logging(out / "logs" / f"run-{run_id}.log"):

@@ -7,6 +7,7 @@ round-trip tested).  Text is held once: the page split is a list of character of
 from __future__ import annotations
 
 import dataclasses
+import json
 import typing
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -206,3 +207,75 @@ class Alignment(Record):
     @property
     def kept_pages(self) -> list[PageText]:
         return [p for p in self.pages if p.kept]
+
+
+# ------------------------------------------------------------ meta.json (output) -------
+
+
+@dataclass(frozen=True)
+class PlacedFloat(Record):
+    """A float appended to a page; its region when the detector or pdffigures2 found it
+    on that page (``box_pt`` in PDF points, ``box_px`` in pixels of the page PNG)."""
+
+    id: str
+    kind: str
+    number: str
+    box_pt: Optional[tuple[float, ...]] = None
+    box_px: Optional[tuple[int, ...]] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Boxes only when known (as meta.json has always written them)."""
+        return {k: v for k, v in super().to_dict().items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PageMeta(Record):
+    """One PDF page in ``meta.json``: kept or why not, score, offsets, floats placed on it."""
+
+    page: int  # 1-based
+    kept: bool
+    reason: str
+    score: float
+    start_score: float
+    end_score: float
+    start: int
+    end: int
+    uncertainty: tuple[int, ...] = ()
+    floats: tuple[PlacedFloat, ...] = ()
+    footnotes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaperMeta(Record):
+    """A paper folder's ``meta.json``: written by ``pipeline.build_meta``, read by ``index``.
+
+    Depends only on the inputs (no timings, no paths beyond the PDF's name), so the same
+    inputs give a byte-identical file.
+    """
+
+    paper_id: str
+    tool: str
+    version: str
+    pdf: str
+    pdf_sha256: Optional[str]
+    markdown_sha256: str
+    num_pages: int
+    kept: int
+    status: str
+    dpi: Optional[int]
+    warnings: tuple[str, ...] = ()
+    pages: tuple[PageMeta, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "PaperMeta":
+        """Raises ``ValueError`` for text that is not a meta.json."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("meta.json is not a JSON object")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, KeyError, AttributeError) as e:
+            raise ValueError(f"not a meta.json: {e}") from None
