@@ -95,8 +95,9 @@ def latexml(
 ) -> None:
     """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext)."""
     from nougat_align.latexml import latexml_to_html
+    from nougat_align.write import check_file
 
-    report = latexml_to_html(src, output, timeout=timeout, memory_mb=memory_mb)
+    report = latexml_to_html(src, check_file(output), timeout=timeout, memory_mb=memory_mb)
     typer.echo(report.summary(), err=True)
 
 

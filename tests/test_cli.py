@@ -197,6 +197,7 @@ def test_other_outputs_refuse_the_wrong_kind_of_path(capsys, tmp_path):
     file.write_text("mine")
     pdf = PAPERS / "floats" / "paper.pdf"
     for args in (["html2md", BASIC / "paper.html", "-o", folder],
+                 ["latexml", PAPERS / "basic" / "paper.tex", "-o", folder],  # refused before LaTeXML runs
                  ["html2md", BASIC / "paper.html", "--floats", folder],
                  ["figures", pdf, "--crops", file],
                  ["figures", pdf, "-o", folder],
