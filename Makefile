@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml | tools   # tools first: a fresh Debian needs python3-v
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --no-deps nougat-ocr==0.1.17  # Nougat's loader for tests/test_index.py, without torch
 	touch $(STAMP)
 
 tools:
@@ -25,13 +26,17 @@ plain-install: tools
 	PYTHON=$(PYTHON) scripts/plain-install-check.sh .venv-plain
 
 demo: setup
-	rm -rf demo-out
+	rm -rf demo-out demo-data
 	$(BIN)/nougat-align run --input fixtures/papers -o demo-out
-	$(BIN)/nougat-align index demo-out -o demo-out/train.jsonl --split validation=0.2
+	$(BIN)/nougat-align index demo-out -o demo-data/train.jsonl --split validation=0.2 --parquet demo-data/parquet
+	$(BIN)/nougat-align view demo-out
 	@echo
 	@echo "Done. Each paper's pages are in demo-out/<paper>/: NN.png (page image) beside NN.mmd"
 	@echo "(its markdown), meta.json (scores, drop reasons); the run's manifest and stats are in"
-	@echo "demo-out/manifest.jsonl and demo-out/stats.json; the training index is demo-out/train.jsonl."
+	@echo "demo-out/manifest.jsonl and demo-out/stats.json. The training index is demo-data/: train.jsonl"
+	@echo "and validation.jsonl in Nougat's layout (demo-data/arxiv -> ../demo-out), and Parquet shards"
+	@echo "for Hugging Face datasets in demo-data/parquet/ (README: Training on the output)."
+	@echo "To look at it all, open demo-out/report/index.html in a browser."
 
 fixtures: setup tools
 	$(BIN)/python fixtures/build.py
@@ -40,4 +45,4 @@ bench: setup tools   # side by side with Nougat when its reference venv exists (
 	$(BIN)/python benchmarks/run.py $$([ -x $${ANCHOR_VENV:-/tmp/na-anchor-venv}/bin/python ] && echo --nougat)
 
 clean:
-	rm -rf $(VENV) .venv-plain demo-out .pytest_cache
+	rm -rf $(VENV) .venv-plain demo-out demo-data .pytest_cache

@@ -76,6 +76,7 @@ from nougat_align.errors import InputError, NougatAlignError
 from nougat_align.records import Record
 from nougat_align.render import DEFAULT_DPI
 from nougat_align.split import DEFAULT_MIN_SCORE
+from nougat_align.style import DEFAULT_STYLE, check_style
 from nougat_align.write import check_folder, write_text_atomic
 
 log = logging.getLogger("nougat_align.batch")
@@ -366,6 +367,7 @@ class Settings(Record):
     cache: str = ""  # LaTeXML HTML cache ("": OUT/.cache/html)
     latexml_timeout: float = 600.0
     latexml_memory_mb: int = 4096
+    style: str = DEFAULT_STYLE  # page markdown: unicode | nougat (nougat_align.style)
 
 
 @dataclass(frozen=True)
@@ -455,7 +457,7 @@ def run_job(job: PaperJob, settings: Settings) -> PaperRecord:
             result = pipeline.process_paper(
                 Path(html), pdf, out / job.paper, figures=job.figures or settings.figures,
                 min_score=settings.min_score, dpi=settings.dpi, images=settings.images,
-                paper_id=job.paper)
+                paper_id=job.paper, style=settings.style)
     except Exception as e:  # noqa: BLE001 - one bad paper must never stop the run
         message = str(e) if isinstance(e, NougatAlignError) else f"{type(e).__name__}: {e}"
         return _failure(job, "failed", _reason(e), " ".join(message.split())[:500],
@@ -957,6 +959,7 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     ``shard`` names this run's manifest/stats/lock; with a :class:`Dump` it defaults to the
     dump's shard.  Ctrl-C writes the stats and re-raises ``KeyboardInterrupt``.
     """
+    check_style(settings.style)  # a style this install cannot write fails here, not once per paper
     out = check_folder(Path(settings.out).resolve(), ours=_is_run_output, what="run's output")
     settings = Settings.from_dict({**settings.to_dict(), "out": str(out)})
     out.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,7 @@ import typer
 
 from nougat_align import __version__
 from nougat_align.errors import NougatAlignError
+from nougat_align.style import DEFAULT_STYLE
 
 EXIT_OK, EXIT_USAGE, EXIT_PAPERS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 130
 EXIT_CODES = (f"Exit status: {EXIT_OK} done; {EXIT_USAGE} bad usage or input (one line on stderr); "
@@ -36,6 +37,8 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: flags shown as flags (rich panels print `--help <bool>`)
 )
 log = logging.getLogger("nougat_align")
+_STYLE_HELP = ("Page markdown: 'unicode' (default) as converted, or 'nougat' (ASCII, joined line breaks: the conventions "
+               "of Nougat's released training data).")
 
 
 def _version(value: bool) -> None:
@@ -113,6 +116,7 @@ def split(
                                     help="Pages scoring below this are not written."),
     dpi: int = typer.Option(96, "--dpi", min=10, max=600, help="Resolution of the page PNGs."),
     no_images: bool = typer.Option(False, "--no-images", help="Do not render page PNGs."),
+    style: str = typer.Option(DEFAULT_STYLE, "--style", help=_STYLE_HELP),
 ) -> None:
     """Split a paper's markdown into its PDF pages."""
     from nougat_align.errors import InputError
@@ -122,7 +126,7 @@ def split(
         raise InputError("give exactly one of --html or --md")
     markdown = load_markdown(html=html, md=md)
     result = process_paper(markdown, pdf, output, figures=figures, min_score=min_score,
-                           dpi=dpi, images=not no_images)
+                           dpi=dpi, images=not no_images, style=style)
     for w in result.warnings:
         typer.echo(f"warning: {w}", err=True)
     reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.reasons.items()))
@@ -210,6 +214,7 @@ def run(
     cache: Optional[Path] = typer.Option(None, "--cache", help="LaTeXML HTML cache for --sources (default: OUT/.cache/html)."),
     latexml_timeout: float = typer.Option(600, "--latexml-timeout", min=1, help="Seconds LaTeXML may take per source "
                                           "(on top of --timeout)."),
+    style: str = typer.Option(DEFAULT_STYLE, "--style", help=_STYLE_HELP),
 ) -> None:
     """Build a dataset from a dump of papers: resumable, one paper at a time, in parallel.
 
@@ -221,7 +226,7 @@ def run(
     dump = Dump(html=html, pdfs=pdfs, figures=fig_dir, sources=sources, input=input_dir,
                 shard=parse_shard(shard) if shard else None)
     settings = Settings(out=str(output), figures=fig_mode, min_score=min_score, dpi=dpi,
-                        images=not no_images, cache=str(cache or ""), latexml_timeout=latexml_timeout)
+                        images=not no_images, cache=str(cache or ""), latexml_timeout=latexml_timeout, style=style)
     show = not quiet and sys.stderr.isatty()
     stats = run_batch(dump, settings, workers=workers, timeout=timeout or None, dask=dask,
                       recompute=recompute, retry_failed=retry_failed, limit=limit,
@@ -234,24 +239,42 @@ def run(
 @app.command()
 def index(
     out: Path = typer.Argument(..., help="Output folder of `nougat-align run` (OUT/<paper>/meta.json, NN.mmd, NN.png)."),
-    output: Path = typer.Option(..., "--output", "-o", help="Index file (JSONL, Nougat's format); other splits go "
-                                "beside it (train.jsonl -> validation.jsonl), each with a .seek.map."),
+    output: Path = typer.Option(..., "--output", "-o", help="Train split's JSONL (Nougat's format; its name must contain "
+                                "'train'); split S goes to S.jsonl beside it, each with a .seek.map."),
     split: list[str] = typer.Option([], "--split", help="NAME=FRACTION of papers for a split besides train, e.g. "
                                     "validation=0.05 (repeatable)."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split: the same seed gives the same split."),
-    root: Optional[Path] = typer.Option(None, "--root", help="Write image paths relative to this folder "
-                                        "(default: the index file's folder)."),
+    root_name: str = typer.Option("arxiv", "--root-name", help="Image paths are relative to INDEX_FOLDER/ROOT_NAME "
+                                  "(Nougat's train.py: arxiv), made a symlink to OUT when missing; '' for the "
+                                  "index folder itself."),
     parquet: Optional[Path] = typer.Option(None, "--parquet", help="Also write Parquet shards (image bytes, markdown, "
                                            "meta) here, loadable with Hugging Face datasets."),
     shard_rows: int = typer.Option(1000, "--shard-rows", min=1, help="Pages per Parquet shard."),
+    style: str = typer.Option(DEFAULT_STYLE, "--style",
+                              help="Markdown of the index: 'unicode' as the pages are, or 'nougat' (ASCII, joined "
+                              "line breaks, pages with [??] left out: Nougat's released training data)."),
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
     from nougat_align.index import build_index, parse_splits
     from nougat_align.write import check_file
 
     check_file(output, "index")
-    result = build_index(out, output, splits=parse_splits(split), seed=seed, root=root,
-                         parquet=parquet, shard_rows=shard_rows)
+    result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
+                         parquet=parquet, shard_rows=shard_rows, style=style)
+    typer.echo(result.summary(), err=True)
+
+
+@app.command()
+def view(
+    out: Path = typer.Argument(..., help="Output folder of `nougat-align run` (or of one paper: NN.png, NN.mmd, meta.json)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Report folder (default: OUT/report, or "
+                                          "PAPER.report beside one paper's folder); must be new, empty or an earlier report."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes building the papers' pages."),
+) -> None:
+    """Write a static HTML report of a run: open its index.html in a browser, no server."""
+    from nougat_align.view import build_report
+
+    result = build_report(out, output, workers=workers)
     typer.echo(result.summary(), err=True)
 
 

@@ -1,25 +1,33 @@
 """The training index of a run's output: Nougat's JSONL, and Parquet shards for ``datasets``.
 
-    build_index(Path("out"), Path("data/train.jsonl"), splits={"validation": 0.05}, seed=0)
+    build_index(Path("out"), Path("data/train.jsonl"), splits={"validation": 0.05}, style="nougat")
 
-One JSON line per kept page, as Nougat's ``create_index`` writes it and its
-``SciPDFDataset`` reads it: ``{"image": "<paper>/NN.png", "markdown": "...", "meta": [...]}``.
-``image`` is relative to the index file's folder (Nougat joins it to that folder), or to
-``root``; ``markdown`` is ``NN.mmd`` stripped; ``meta`` lists the page's floats that have a
-region box, pdffigures2-style with the box in pixels of the page PNG (floats, not rounded):
+One JSON line per kept page, as Nougat's ``create_index`` writes it: ``{"image":
+"<paper>/NN.png", "markdown": "...", "meta": [...]}``, ASCII-escaped (``json.dumps``'s
+default, so the file reads the same in any locale), beside it ``<stem>.seek.map`` (JSON list
+of the byte offset of every line).  ``markdown`` is ``NN.mmd`` stripped, in the chosen
+:mod:`~nougat_align.style`; ``meta`` lists the page's floats that have a region box,
+pdffigures2-style with the box in pixels of the page PNG (floats, not rounded):
 ``{"name": "2", "figType": "Figure", "regionBoundary": {"x1": .., "y1": .., "x2": .., "y2": ..},
-"source": "fig"}``.  Beside each index file goes ``<stem>.seek.map`` (JSON list of the byte
-offset of every line), which ``SciPDFDataset`` requires.
+"source": "fig"}``.
+
+Nougat's loader (``nougat/utils/dataset.py``, ``NougatDataset`` as its ``train.py`` builds it)
+is given the train file's path; it reads split S from that file when S is in its name, else
+from ``S.jsonl`` beside it, and opens ``<index folder>/<root_name>/<image>`` with
+``root_name="arxiv"``.  So the train split goes to the ``-o`` file (its name must contain
+``train`` and no other split's name), every other split to ``<split>.jsonl`` beside it, and
+``image`` is relative to ``<index folder>/arxiv`` (``root_name``; ``""`` for the index folder
+itself).  When that folder does not exist it is made a relative symlink to the run's folder,
+so one command gives a layout Nougat's ``train.py`` reads with its defaults.
 
 Splits are by paper, never by page: a paper's split is a hash of ``seed`` and its id, so
-the same seed gives the same split whatever the order or number of papers.  The train
-split goes to the ``-o`` file; another split NAME goes beside it, to the ``-o`` name with
-``train`` replaced by NAME, or to ``NAME.jsonl`` (where Nougat looks for it).
+the same seed gives the same split whatever the order or number of papers.
 
-Parquet shards (``--parquet DIR``): ``DIR/<split>-NNNNN-of-MMMMM.parquet`` with columns
-``image`` (struct of PNG ``bytes`` and ``path``, declared as a ``datasets`` Image feature),
-``markdown``, ``meta`` (JSON text), ``paper``, ``page``; ``load_dataset("parquet",
-data_dir=DIR)`` (or ``load_dataset(DIR)``) finds the splits by file name.
+Parquet shards (``--parquet DIR``): ``DIR/<split>-NNNNN-of-MMMMM.parquet``, self-contained,
+with columns ``image`` (struct of the PNG ``bytes`` and its stable name ``<paper>/NN.png``,
+declared as a ``datasets`` Image feature), ``markdown``, ``meta`` (list of structs as above),
+``paper``, ``page``; ``load_dataset("parquet", data_dir=DIR)`` finds the splits by file name,
+wherever DIR is moved.
 
 Only complete paper folders count (``meta.json`` present; it appears with the folder by
 one rename); pages without a PNG (a run with ``--no-images``) are left out and counted.
@@ -32,14 +40,16 @@ import json
 import os
 import re
 from array import array
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator, Optional
 
 from nougat_align.errors import InputError
 from nougat_align.records import PageMeta, PaperMeta
+from nougat_align.style import DEFAULT_STYLE, NOUGAT, check_style, nougat_page_ok, to_nougat
 
-TRAIN = "train"
+TRAIN, VALIDATION = "train", "validation"
+ROOT_NAME = "arxiv"  # NougatDataset's root_name default: images are read from <index folder>/arxiv/
 ROW_GROUP = 64  # Parquet rows buffered before a write
 
 
@@ -127,12 +137,40 @@ def iter_pages(out: Path, counts: Optional[dict] = None) -> Iterator[PageSample]
 
 
 def split_path(index: Path, split: str) -> Path:
-    """Where a split's JSONL goes, beside the ``-o`` file (which holds train)."""
-    if split == TRAIN:
-        return index
-    if TRAIN in index.stem:
-        return index.with_name(index.stem.replace(TRAIN, split) + index.suffix)
-    return index.with_name(f"{split}.jsonl")
+    """Where a split's JSONL goes: train to the ``-o`` file, split S to ``S.jsonl`` beside it
+    (where Nougat's loader looks for it)."""
+    return index if split == TRAIN else index.with_name(f"{split}.jsonl")
+
+
+def check_split_names(index: Path, splits: list[str]) -> None:
+    """One-line ``InputError`` when Nougat's loader, given ``index``, would not find each
+    split in its own file: it reads split S from ``index`` when S is in the file's name."""
+    if TRAIN not in index.stem:
+        raise InputError(f"-o {index}: Nougat's loader reads the train split from a file whose name "
+                         f"contains 'train'; name it e.g. {index.with_name('train.jsonl')}")
+    clash = [s for s in splits if s in index.stem]
+    if clash:
+        raise InputError(f"-o {index}: Nougat's loader would read split {clash[0]!r} from this file "
+                         f"(its name contains {clash[0]!r}); name it e.g. {index.with_name('train.jsonl')}")
+
+
+def image_base(out: Path, index: Path, root_name: str) -> Path:
+    """The folder image paths are relative to: ``<index folder>/<root_name>``, made a relative
+    symlink to ``out`` when it does not exist yet (nothing that exists is touched)."""
+    base = index.parent / root_name if root_name else index.parent
+    if base.exists() or not root_name:
+        base.mkdir(parents=True, exist_ok=True)
+        return base.resolve()
+    if base.is_symlink():
+        raise InputError(f"{base}: a broken symlink; remove it, or pass --root-name")
+    out_abs, parent_abs = out.resolve(), index.parent.resolve()
+    if parent_abs == out_abs or out_abs in parent_abs.parents:
+        raise InputError(f"-o {index}: inside the run's folder {out}; Nougat's loader reads images from "
+                         f"{base}/, so write the index beside the run, e.g. -o {out.parent / 'data' / index.name}"
+                         f" (or pass --root-name '')")
+    index.parent.mkdir(parents=True, exist_ok=True)
+    base.symlink_to(os.path.relpath(out_abs, parent_abs), target_is_directory=True)
+    return base.resolve()
 
 
 class _JsonlWriter:
@@ -146,7 +184,7 @@ class _JsonlWriter:
 
     def write(self, obj: dict) -> None:
         self.offsets.append(self.f.tell())
-        self.f.write(json.dumps(obj, ensure_ascii=False).encode("utf-8") + b"\n")
+        self.f.write(json.dumps(obj).encode("ascii") + b"\n")  # ASCII-escaped: no locale trap
 
     def close(self) -> list[Path]:
         self.f.close()
@@ -164,32 +202,37 @@ class _JsonlWriter:
 
 
 def _hf_metadata() -> bytes:
-    string = {"dtype": "string", "_type": "Value"}
-    features = {"image": {"_type": "Image"}, "markdown": string, "meta": string, "paper": string,
-                "page": {"dtype": "int32", "_type": "Value"}}
-    return json.dumps({"info": {"features": features}}).encode()
+    # only the image column needs declaring; datasets infers the others from the Arrow types
+    return json.dumps({"info": {"features": {"image": {"_type": "Image"}}}}).encode()
 
 
 class _ParquetWriter:
     """Shards of one split: ``shard_rows`` pages per file, ``ROW_GROUP`` rows per write."""
 
     def __init__(self, folder: Path, split: str, shard_rows: int):
-        import pyarrow as pa
+        try:
+            import pyarrow as pa
+        except ImportError:
+            raise InputError("--parquet needs pyarrow: pip install 'nougat-align[parquet]'") from None
 
         self.pa = pa
         self.folder, self.split, self.shard_rows = folder, split, shard_rows
+        box = pa.struct([(k, pa.float64()) for k in ("x1", "y1", "x2", "y2")])
+        meta = pa.list_(pa.struct([("name", pa.string()), ("figType", pa.string()),
+                                   ("regionBoundary", box), ("source", pa.string())]))
         self.schema = pa.schema([
             ("image", pa.struct([("bytes", pa.binary()), ("path", pa.string())])),
-            ("markdown", pa.string()), ("meta", pa.string()), ("paper", pa.string()), ("page", pa.int32()),
+            ("markdown", pa.string()), ("meta", meta), ("paper", pa.string()), ("page", pa.int32()),
         ]).with_metadata({b"huggingface": _hf_metadata()})
         self.shards: list[Path] = []
         self.writer = None
         self.rows: list[dict] = []
         self.in_shard = 0
 
-    def write(self, sample: PageSample, image_path: str) -> None:
-        self.rows.append({"image": {"bytes": sample.image.read_bytes(), "path": image_path},
-                          "markdown": sample.markdown, "meta": json.dumps(sample.meta),
+    def write(self, sample: PageSample) -> None:
+        name = f"{sample.paper}/{sample.image.name}"  # stable, means the same wherever shards go
+        self.rows.append({"image": {"bytes": sample.image.read_bytes(), "path": name},
+                          "markdown": sample.markdown, "meta": sample.meta,
                           "paper": sample.paper, "page": sample.page})
         if len(self.rows) >= ROW_GROUP or self.in_shard + len(self.rows) >= self.shard_rows:
             self._flush()
@@ -247,46 +290,56 @@ class IndexResult:
 
     pages: dict[str, int] = field(default_factory=dict)  # split -> pages
     papers: dict[str, int] = field(default_factory=dict)  # split -> papers
-    skipped: dict[str, int] = field(default_factory=dict)  # no_image / no_markdown / bad_meta
+    skipped: dict[str, int] = field(default_factory=dict)  # no_image / no_markdown / bad_meta / unresolved_ref
     files: list[str] = field(default_factory=list)
+    image_root: str = ""  # the folder image paths are relative to (a symlink made by build_index or not)
 
     def summary(self) -> str:
         splits = ", ".join(f"{s}: {self.pages[s]} pages of {self.papers[s]} papers" for s in sorted(self.pages))
         skipped = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in sorted(self.skipped.items()) if v)
-        return (f"{splits or 'no pages'}" + (f"; skipped {skipped}" if skipped else "")
-                + f" -> {', '.join(self.files)}")
+        note = "" if VALIDATION in self.pages else (
+            "; no validation split (Nougat's train.py needs one: --split validation=0.05)")
+        return (f"{splits or 'no pages'}" + (f"; skipped {skipped}" if skipped else "") + note
+                + f" -> {', '.join(self.files)}" + (f"; images under {self.image_root}" if self.image_root else ""))
 
 
 def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = None, seed: int = 0,
-                root: Optional[Path] = None, parquet: Optional[Path] = None,
-                shard_rows: int = 1000) -> IndexResult:
+                root_name: str = ROOT_NAME, parquet: Optional[Path] = None, shard_rows: int = 1000,
+                style: str = DEFAULT_STYLE) -> IndexResult:
     """Write the JSONL index (one file per split, each with a seek map) and optionally
-    Parquet shards of every kept page under ``out``."""
+    Parquet shards of every kept page under ``out``, the markdown in ``style``."""
     out, index = Path(out), Path(index)
+    check_style(style)
     if not out.is_dir():
         raise InputError(f"{out}: not a folder")
+    if "/" in root_name or root_name in (".", ".."):
+        raise InputError(f"--root-name {root_name!r}: a folder name, e.g. arxiv (or '')")
     if not any(not d.name.startswith(".") and (d / "meta.json").is_file() for d in out.iterdir()):
         raise InputError(f"{out}: no paper folders (<paper>/meta.json): not the output of nougat-align run")
     splits = dict(splits or {})
     names = [TRAIN] + sorted(splits)
+    check_split_names(index, list(splits))
     paths = {s: split_path(index, s) for s in names}
-    if len(set(paths.values())) < len(paths):
-        raise InputError(f"{index}: split files would overwrite each other; name the index train.jsonl")
-    index.parent.mkdir(parents=True, exist_ok=True)
-    base = Path(root) if root is not None else index.parent
+    tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
+    base = image_base(out, index, root_name)
     if parquet is not None:
         Path(parquet).mkdir(parents=True, exist_ok=True)
-    result = IndexResult(pages=dict.fromkeys(names, 0), papers=dict.fromkeys(names, 0))
+    result = IndexResult(pages=dict.fromkeys(names, 0), papers=dict.fromkeys(names, 0),
+                         image_root=str(index.parent / root_name) if root_name else "")
     jsonl = {s: _JsonlWriter(paths[s]) for s in names}
-    tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
     try:
         last_paper = None
         for sample in iter_pages(out, result.skipped):
+            if style == NOUGAT:
+                if not nougat_page_ok(sample.markdown):
+                    result.skipped["unresolved_ref"] = result.skipped.get("unresolved_ref", 0) + 1
+                    continue
+                sample = replace(sample, markdown=to_nougat(sample.markdown))
             split = split_of(sample.paper, splits, seed)
-            image = Path(os.path.relpath(sample.image.resolve(), base.resolve())).as_posix()
+            image = Path(os.path.relpath(sample.image.resolve(), base)).as_posix()
             jsonl[split].write({"image": image, "markdown": sample.markdown, "meta": sample.meta})
             if tables:
-                tables[split].write(sample, image)
+                tables[split].write(sample)
             result.pages[split] += 1
             if sample.paper != last_paper:
                 result.papers[split] += 1
@@ -295,15 +348,13 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
         for w in [*jsonl.values(), *tables.values()]:
             w.abort()
         raise
-    for s in names:
-        if s == TRAIN or result.pages[s] or paths[s].exists():
-            result.files += [str(p) for p in jsonl[s].close()]
-        else:
-            jsonl[s].abort()
+    for s in names:  # every requested split, even an empty one: Nougat's loader needs the file
+        result.files += [str(p) for p in jsonl[s].close()]
     if tables:
         shards = {s: w.close() for s, w in tables.items()}
         result.files += [str(p) for p in _publish_shards(Path(parquet), shards)]
     return result
 
 
-__all__ = ["IndexResult", "PageSample", "build_index", "iter_pages", "parse_splits", "split_of", "split_path"]
+__all__ = ["IndexResult", "PageSample", "build_index", "check_split_names", "image_base", "iter_pages", "parse_splits",
+           "split_of", "split_path"]

@@ -20,6 +20,7 @@ from nougat_align.pdf_text import open_pdf
 from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PlacedFloat, Record
 from nougat_align.render import DEFAULT_DPI, render_pages
 from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
+from nougat_align.style import DEFAULT_STYLE, check_style, restyle
 from nougat_align.write import atomic_dir
 
 
@@ -55,8 +56,10 @@ def load_markdown(html: Optional[Path] = None, md: Optional[Path] = None) -> Mar
 def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
                   figures: FiguresArg = "detect", min_score: float = DEFAULT_MIN_SCORE,
                   dpi: int = DEFAULT_DPI, images: bool = True,
-                  paper_id: Optional[str] = None) -> PaperResult:
-    """Align one paper and write its pages. ``markdown`` is a ``Markdown`` or an HTML path."""
+                  paper_id: Optional[str] = None, style: str = DEFAULT_STYLE) -> PaperResult:
+    """Align one paper and write its pages (markdown in ``style``, see :mod:`nougat_align.style`).
+    ``markdown`` is a ``Markdown`` or an HTML path."""
+    check_style(style)
     t0 = time.perf_counter()
     html_timing = 0.0
     if not isinstance(markdown, Markdown):
@@ -80,7 +83,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
         for p in alignment.pages:
             if not p.kept:
                 continue
-            (tmp / f"{p.page:02d}.mmd").write_text(alignment.page_markdown(p), encoding="utf-8")
+            (tmp / f"{p.page:02d}.mmd").write_text(restyle(alignment.page_markdown(p), style), encoding="utf-8")
             if images:
                 (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
         meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes)

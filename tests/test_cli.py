@@ -44,7 +44,7 @@ def assert_one_line_error(code: int, err: str) -> None:
 
 
 def test_all_commands_are_there():
-    assert set(NAMES) == {"html2md", "split", "figures", "latexml", "run", "index", "eval"}
+    assert set(NAMES) == {"html2md", "split", "figures", "latexml", "run", "index", "eval", "view"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -97,6 +97,8 @@ def test_version_and_bare_help(capsys):
     ["index"],
     ["index", "d", "-o", "x.jsonl", "--seed", "abc"],
     ["index", "d", "-o", "x.jsonl", "--shard-rows", "0"],
+    ["view"],
+    ["view", "out", "--workers", "0"],
 ], ids=lambda a: " ".join(a))
 def test_usage_errors_are_one_line_exit_2(args, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -116,6 +118,8 @@ def test_usage_errors_are_one_line_exit_2(args, capsys, tmp_path, monkeypatch):
     ["run", "--input", "missing", "-o", "out"],
     ["index", "missing", "-o", "train.jsonl"],
     ["index", "--split", "validation=2", ".", "-o", "train.jsonl"],
+    ["index", ".", "-o", "x.jsonl", "--style", "fancy"],
+    ["view", "missing"],
 ], ids=lambda a: " ".join(map(str, a)))
 def test_bad_input_is_one_line_exit_2(args, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
