@@ -25,7 +25,7 @@ EXIT_CODES = (f"Exit status: {EXIT_OK} done; {EXIT_USAGE} bad usage or input (on
               f"{EXIT_PAPERS_FAILED} (run) some papers failed or timed out, see OUT/manifest.jsonl; "
               f"{EXIT_INTERRUPTED} interrupted; 1 a bug (a traceback: please report it).")
 # optional packages -> the extra that installs them
-EXTRAS = {"distributed": "cluster", "dask": "cluster", "pyarrow": "parquet"}
+EXTRAS = {"distributed": "cluster", "dask": "cluster", "pyarrow": "parquet", "unidecode": "nougat"}
 
 app = typer.Typer(
     name="nougat-align",

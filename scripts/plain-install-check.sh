@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install nougat-align the way a user does -- `pip install .`, no extras, in a venv of its own --
-# and run every command's --help and a split of a fixture with it, from outside the repo (so the
-# installed package is what runs, not the checkout).  Catches undeclared dependencies.
+# and run every command's --help, a split of a fixture and a view of that split with it, from
+# outside the repo (so the installed package runs, not the checkout).  Catches undeclared
+# dependencies and package data missing from the install.
 #
 # Fast on reruns: the venv (with the dependencies) is rebuilt only when pyproject.toml changes;
 # otherwise only the package itself is reinstalled (pip's cache keeps the wheels).
@@ -38,4 +39,6 @@ done
 paper=$repo/fixtures/papers/basic
 "$bin/nougat-align" split --pdf "$paper/paper.pdf" --html "$paper/paper.html" -o "$work/out" 2>"$work/split.log"
 ls "$work/out/meta.json" "$work/out/01.mmd" "$work/out/01.png" >/dev/null
-echo "plain-install: pip install . ok; --help of $(echo $commands | wc -w) commands ok; $(cat "$work/split.log")"
+"$bin/nougat-align" view "$work/out" -o "$work/report" 2>"$work/view.log"  # package data (view_assets)
+ls "$work/report/index.html" >/dev/null
+echo "plain-install: pip install . ok; --help of $(echo $commands | wc -w) commands ok; split: $(cat "$work/split.log"); view: $(cat "$work/view.log")"
