@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml | tools   # tools first: a fresh Debian needs python3-venv
+$(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml | tools   # tools first: a fresh Debian needs python3-v
 tools:
 	@scripts/ensure-tools.sh
 
-test: tools setup plain-install
+test: tools setup plain-install   # in this order: a fresh Debian needs python3-venv (tools) for the venvs
 	$(BIN)/pytest -q
 
 # `pip install .` (no extras) in a venv of its own, then every command's --help and a split
