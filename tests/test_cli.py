@@ -108,6 +108,14 @@ def test_usage_errors_are_one_line_exit_2(args, capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
+def test_a_folder_given_for_a_file_says_so(capsys, tmp_path):
+    for args in (["figures", tmp_path], ["html2md", tmp_path],
+                 ["split", "--pdf", tmp_path, "--html", BASIC / "paper.html", "-o", tmp_path / "out"]):
+        code, _, err = cli(capsys, *args)
+        assert_one_line_error(code, err)
+        assert "is a directory" in err, err
+
+
 @pytest.mark.parametrize("args", [
     ["html2md", "missing.html"],
     ["split", "--pdf", BASIC / "paper.pdf", "-o", "out"],  # neither --html nor --md
@@ -141,6 +149,7 @@ def test_missing_extra_names_the_extra(capsys, tmp_path, monkeypatch):
     code, _, err = cli(capsys, "index", out, "-o", tmp_path / "train.jsonl", "--parquet", tmp_path / "pq")
     assert_one_line_error(code, err)
     assert "pip install 'nougat-align[parquet]'" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no index, no temp files
 
     (tmp_path / "in").mkdir()
     monkeypatch.setitem(sys.modules, "distributed", None)
