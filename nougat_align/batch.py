@@ -386,6 +386,7 @@ class PaperRecord(Record):
     pages: int = 0
     kept: int = 0
     drops: dict[str, int] = field(default_factory=dict)
+    relabeled: int = 0
     warnings: tuple[str, ...] = ()
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
@@ -467,7 +468,8 @@ def run_job(job: PaperJob, settings: Settings) -> PaperRecord:
         top = max(result.reasons.items(), key=lambda kv: kv[1])[0] if result.reasons else ""
         reason = f"no page kept ({top})" if top else "no page kept"
     return PaperRecord(paper=job.paper, status=result.status, reason=reason, pages=result.num_pages,
-                       kept=result.kept, drops=dict(result.reasons), warnings=tuple(result.warnings),
+                       kept=result.kept, drops=dict(result.reasons), relabeled=result.relabeled,
+                       warnings=tuple(result.warnings),
                        seconds=round(time.perf_counter() - t0, 3), timings=dict(result.timings),
                        pdf=job.pdf_name, html=job.html or job.source)
 
@@ -730,7 +732,7 @@ class _Tally:
 
     def __init__(self):
         self.status: Counter = Counter()
-        self.pages = self.kept = self.worked = 0
+        self.pages = self.kept = self.worked = self.relabeled = 0
         self.drops: Counter = Counter()
         self.failures: Counter = Counter()
         self.skips: Counter = Counter()
@@ -749,6 +751,7 @@ class _Tally:
         self.worked += 1
         self.pages += rec.pages
         self.kept += rec.kept
+        self.relabeled += rec.relabeled
         self.drops.update(rec.drops)
         self.stages.update({k: v for k, v in rec.timings.items() if k != "total"})
         self.work_seconds += rec.seconds
@@ -775,6 +778,7 @@ def _stats(tally: _Tally, run_id: str, wall: float, executor: str, workers: int,
         "papers_seen": sum(tally.status.values()),
         "papers_processed": tally.worked,
         "pages": {"total": tally.pages, "kept": tally.kept, "kept_pct": tally.kept_pct},
+        "labels_relabeled": tally.relabeled,
         "papers_per_minute": round(tally.worked / minutes, 2) if minutes else 0.0,
         "pages_per_second": round(tally.pages / wall, 2) if wall > 0 else 0.0,
         "page_drop_reasons": dict(tally.drops.most_common()),
@@ -847,6 +851,7 @@ def summary_table(stats: dict):
     table.add_row("papers", ", ".join(f"{k} {v}" for k, v in papers.items() if v) or "none")
     pages = stats["pages"]
     table.add_row("pages kept", f"{pages['kept']}/{pages['total']} ({pages['kept_pct']}%)")
+    table.add_row("labels as printed", f"{stats.get('labels_relabeled', 0)} rewritten")
     table.add_row("speed", f"{stats['papers_per_minute']} papers/min, {stats['pages_per_second']} pages/s, "
                            f"{stats['seconds']} s")
     for title, key in (("page drops", "page_drop_reasons"), ("paper failures", "paper_failure_reasons"),

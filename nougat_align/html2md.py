@@ -471,6 +471,8 @@ class _Converter:
         label = ""
         if caption_el is not None:
             number, label, caption = _caption_number(self, caption_el)
+            if not cls & set(FLOAT_CLASSES) and label.lower().startswith("table"):
+                kind = "table"  # a bare <figure> (sidewaystable): its caption names it
         for n in nested_numbered:  # each numbered sub-float gets its own record, first
             self.float_(n)
         # unnumbered subfigures: their captions belong to this float

@@ -33,6 +33,7 @@ class PaperResult(Record):
     num_pages: int
     kept: int
     reasons: dict[str, int] = field(default_factory=dict)  # drop reason -> pages
+    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
     warnings: tuple[str, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     out_dir: str = ""
@@ -97,6 +98,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             reasons[p.reason] = reasons.get(p.reason, 0) + 1
     return PaperResult(paper_id=paper_id, status=alignment.status, num_pages=alignment.num_pages,
                        kept=sum(p.kept for p in alignment.pages), reasons=reasons,
+                       relabeled=sum(p.relabeled for p in alignment.pages if p.kept),
                        warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
                        out_dir=str(out_dir))
 
@@ -120,7 +122,9 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
             placed.append(PlacedFloat(id=fid, kind=f.kind, number=f.number, box_pt=box_pt, box_px=box_px))
         pages.append(PageMeta(page=p.page, kept=p.kept, reason=p.reason, score=p.score,
                               start_score=p.start_score, end_score=p.end_score, start=p.start, end=p.end,
-                              uncertainty=p.uncertainty, floats=tuple(placed), footnotes=p.footnotes))
+                              uncertainty=p.uncertainty, floats=tuple(placed), footnotes=p.footnotes,
+                              relabeled=p.relabeled, labels_unverified=p.labels_unverified,
+                              relabels=p.relabels))
     return PaperMeta(
         paper_id=paper_id,
         tool="nougat-align",

@@ -160,6 +160,19 @@ class FloatRecord(Record):
 
 
 @dataclass(frozen=True)
+class Relabel(Record):
+    """One label rewritten to what the page prints (``labels.relabel``): in ``target`` (""
+    for ``Markdown.text``, else a float or footnote id, whose ``mmd`` it indexes) the
+    characters ``[start, end)`` become ``text``.  Applied when the page is written."""
+
+    target: str
+    start: int
+    end: int
+    text: str
+    kind: str  # heading | caption | theorem | footnote | proof | list | reference
+
+
+@dataclass(frozen=True)
 class PageText(Record):
     """One PDF page's share of the markdown, as offsets into ``Markdown.text``.
 
@@ -178,6 +191,12 @@ class PageText(Record):
     uncertainty: tuple[int, ...] = ()
     floats: tuple[str, ...] = ()  # Float ids appended to this page
     footnotes: tuple[str, ...] = ()  # Footnote ids appended to this page
+    relabels: tuple[Relabel, ...] = ()  # labels rewritten to what the page prints
+    labels_unverified: int = 0  # labels kept as LaTeXML wrote them: the page does not tell
+
+    @property
+    def relabeled(self) -> int:
+        return len(self.relabels)
 
 
 @dataclass(frozen=True)
@@ -198,15 +217,30 @@ class Alignment(Record):
 
     def page_markdown(self, page: PageText) -> str:
         """The markdown written for ``page``: its text, then its floats and footnotes."""
-        parts = [self.markdown.text[page.start:page.end].strip()]
+        parts = [_apply(self.markdown.text, page.relabels, "", page.start, page.end).strip()]
         by_id = {f.id: f.mmd for f in self.markdown.floats}
         by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
-        parts += [by_id[i] for i in page.floats + page.footnotes if i in by_id]
+        parts += [_apply(by_id[i], page.relabels, i) for i in page.floats + page.footnotes if i in by_id]
         return "\n\n".join(p for p in parts if p) + "\n"
 
     @property
     def kept_pages(self) -> list[PageText]:
         return [p for p in self.pages if p.kept]
+
+
+def _apply(text: str, relabels: tuple[Relabel, ...], target: str, start: int = 0,
+           end: Optional[int] = None) -> str:
+    """``text[start:end]`` with the relabels of ``target`` that fall inside applied."""
+    end = len(text) if end is None else end
+    out, at = [], start
+    for r in sorted((r for r in relabels if r.target == target and start <= r.start <= r.end <= end),
+                    key=lambda r: r.start):
+        if r.start < at:
+            continue  # overlapping rewrites: the first wins
+        out += [text[at:r.start], r.text]
+        at = r.end
+    out.append(text[at:end])
+    return "".join(out)
 
 
 # ------------------------------------------------------------ meta.json (output) -------
@@ -243,6 +277,9 @@ class PageMeta(Record):
     uncertainty: tuple[int, ...] = ()
     floats: tuple[PlacedFloat, ...] = ()
     footnotes: tuple[str, ...] = ()
+    relabeled: int = 0  # labels rewritten to what the page prints ...
+    labels_unverified: int = 0  # ... and kept as LaTeXML wrote them (the page does not tell)
+    relabels: tuple[Relabel, ...] = ()
 
 
 @dataclass(frozen=True)

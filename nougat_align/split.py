@@ -32,6 +32,7 @@ from rapidfuzz.distance import Indel
 
 from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
+from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
 from nougat_align.page_classifier import predict_pages
 from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
@@ -158,7 +159,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     clock.lap("figures")
     pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
     clock.lap("pdf_text")
-    return _align_pages(md, pages, records, min_score, clock)
+    return relabel(_align_pages(md, pages, records, min_score, clock), pages, doc)
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
@@ -442,17 +443,17 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
     counts most); else the page of its anchor."""
     by_key: dict[tuple[str, str], int] = {}
     for r in records:
-        by_key.setdefault((r.fig_type.lower(), r.name.strip().rstrip(".:").upper()), r.page)
+        by_key.setdefault((r.fig_type.lower(), _number_key(r.name)), r.page)
     grams = [_trigrams(p.aside_words) for p in pages]
     labels = [_label_pairs(p) for p in pages]
     out: dict[str, int] = {}
     for f in md.floats:
-        key = (f.kind, f.number.strip().upper())  # records are figures and tables only
+        key = (f.kind, _number_key(f.number))  # records are figures and tables only
         if f.number and key in by_key and by_key[key] < len(pages):
             out[f.id] = by_key[key]
             continue
         want = _trigrams(norm_words(f.mmd))
-        label = (f.kind, f.number.lower()) if f.number else None
+        label = (f.kind, _number_key(f.number)) if f.number else None
         best, best_score = None, 0.3
         for k in range(len(pages)):
             score = sum(g in grams[k] for g in want) / len(want) if want else 0.0
@@ -462,6 +463,16 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
                 best, best_score = k, score
         out[f.id] = best if best is not None else _page_of_offset(f.anchor, offsets)
     return out
+
+
+def _number_key(number: str) -> str:
+    """A float number as compared across PDF and markdown: LaTeXML numbers tables 1, 2, 3
+    where revtex and IEEEtran print I, II, III."""
+    key = number.strip().rstrip(".:").upper()
+    if key and re.fullmatch(r"[IVXLC]+", key):
+        values = [{"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}[c] for c in key]
+        return str(sum(-v if v < w else v for v, w in zip(values, values[1:] + [0])))
+    return key
 
 
 _LABEL_WORDS = {"fig": "figure", "figure": "figure", "table": "table", "tab": "table",
@@ -474,7 +485,7 @@ def _label_pairs(page: _Page) -> set[tuple[str, str]]:
     out = set()
     for ln in page.lines:
         if ln.role in ("aside", "float") and len(ln.words) >= 2 and ln.words[0] in _LABEL_WORDS:
-            out.add((_LABEL_WORDS[ln.words[0]], ln.words[1]))
+            out.add((_LABEL_WORDS[ln.words[0]], _number_key(ln.words[1])))
     return out
 
 

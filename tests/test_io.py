@@ -14,7 +14,7 @@ from nougat_align.errors import InputError
 from nougat_align.html2md import html_to_markdown
 from nougat_align.index import iter_pages
 from nougat_align.pipeline import process_paper
-from nougat_align.records import PageMeta, PaperMeta, PlacedFloat
+from nougat_align.records import PageMeta, PaperMeta, PlacedFloat, Relabel
 from nougat_align.write import atomic_dir
 
 DPI = 24
@@ -37,6 +37,9 @@ def test_meta_json_round_trips_through_its_record(paper):
     assert meta.to_json() == text  # byte for byte
     assert PaperMeta.from_dict(meta.to_dict()) == meta
     assert isinstance(meta.pages[0], PageMeta) and meta.num_pages == len(meta.pages) > 0
+    relabels = [r for p in meta.pages for r in p.relabels]
+    assert relabels and all(isinstance(r, Relabel) for r in relabels)  # nested records too
+    assert all(p.relabeled == len(p.relabels) for p in meta.pages)
     placed = [f for p in meta.pages for f in p.floats]
     assert placed and all(isinstance(f, PlacedFloat) for f in placed)
     boxed = [f for f in placed if f.box_pt is not None]

@@ -52,9 +52,9 @@ def test_report_files_deterministic_and_safe(run, tmp_path):
     report = tmp_path / "report"
     result = build_report(run, report)
     files = _tree(report)
-    assert result.papers == 4 and result.rendered == 2  # the two dropped pages, from their PDFs
+    assert result.papers == 4 and result.rendered == 1  # the dropped page, from its PDF
     assert {"index.html", "view.css", "view.js", MARK, "papers/2303.00002.html",
-            "papers/2303.00002/05.png", "papers/2303.00003/02.png"} <= set(files)
+            "papers/2303.00002/05.png"} <= set(files)
     assert "2303.00004" not in {Path(f).stem for f in files if f.startswith("papers/")}  # failed: no pages
     mark = json.loads(files[MARK])["files"]
     assert sorted(mark) == sorted(f for f in files if f != MARK)
@@ -67,8 +67,8 @@ def test_report_files_deterministic_and_safe(run, tmp_path):
     build_report(run, report)
     assert _tree(report) == {**files, "notes.txt": b"mine"}  # byte-identical
 
-    build_report(run / "2303.00003", report)  # one paper now: the other papers' files go, notes stay
-    assert sorted(p.name for p in (report / "papers").iterdir()) == ["2303.00003", "2303.00003.html"]
+    build_report(run / "2303.00002", report)  # one paper now: the other papers' files go, notes stay
+    assert sorted(p.name for p in (report / "papers").iterdir()) == ["2303.00002", "2303.00002.html"]
     assert (report / "notes.txt").read_text() == "mine"
 
     with pytest.raises(InputError, match="not empty and not a nougat-align report"):
@@ -124,9 +124,9 @@ def test_unreadable_meta_is_listed_and_dropped_text_in_run_style(run, tmp_path):
 
 
 def test_single_paper_folder(run, tmp_path):
-    result = build_report(run / "2303.00003", tmp_path / "one")
+    result = build_report(run / "2303.00002", tmp_path / "one")
     assert result.papers == 1
-    assert (tmp_path / "one" / "papers" / "2303.00003" / "02.png").is_file()  # the run's manifest gave the PDF
+    assert (tmp_path / "one" / "papers" / "2303.00002" / "05.png").is_file()  # the run's manifest gave the PDF
     # a `split` folder has no manifest: the dropped page says why it has no image or text
     shutil.copytree(run / "2303.00002", tmp_path / "alone" / "2303.00002")
     build_report(tmp_path / "alone" / "2303.00002")
