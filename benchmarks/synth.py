@@ -243,6 +243,7 @@ class Paper:
     captions: list[dict[str, Any]] = field(default_factory=list)
     footnotes: list[dict[str, Any]] = field(default_factory=list)
     hard: Optional[dict[str, Any]] = None  # hard mode only: displays, page style, counts
+    faults: Optional[dict[str, Any]] = None  # faults mode only: unprinted, pdf-only texts
 
 
 class _Writer:
@@ -1258,7 +1259,7 @@ class _HardWriter(_Writer):
 
 def parse_paper_id(paper_id: str) -> tuple[int, int]:
     """``synth1-002`` or ``hard2-013`` -> (seed, attempt index)."""
-    m = re.fullmatch(r"(?:synth|hard)(\d+)-(\d+)", paper_id)
+    m = re.fullmatch(r"(?:synth|hard|faults)(\d+)-(\d+)", paper_id)
     if m is None:
         raise ValueError(f"not a synthetic paper id: {paper_id}")
     return int(m.group(1)), int(m.group(2))
@@ -1284,6 +1285,111 @@ def make_hard_paper(seed: int, index: int, sentences: list[str]) -> Paper:
     paper.hard = {"displays": writer.displays, "page_style": writer.page_style,
                   "counts": dict(writer.counts), "bib_titles": writer.bib_titles}
     return paper
+
+
+# ----------------------------------------------------------------------------- faults mode
+#
+# ``--faults`` papers (``faults<seed>-<iii>``) carry what makes a page's label wrong rather
+# than its split hard (issue 11): sections that start at the top of a page (a heading must
+# go whole to the page that prints its title), text only the HTML holds (as LaTeXML
+# inlines endnotes and prints comments: ``\iflatexml`` text), text only the PDF prints
+# (``\iflatexml\else``: macros LaTeXML drops), a bibliography the HTML lists in another
+# order (as LaTeXML re-sorts a .bib), and a boilerplate sentence repeated in many
+# paragraphs (the same words near several page breaks).  truth.json adds ``unprinted``
+# (texts in the HTML that no page prints: no label may hold them), ``pdf_only`` (texts
+# printed on a page that no label can hold) and ``features``.
+
+FAULTS_VERSION = 1
+BOILERPLATE = "All code and data used in this section are available from the authors on request."
+
+
+class _FaultWriter(_Writer):
+    """The default writer plus the label faults (notes above)."""
+
+    def __init__(self, rng: random.Random, sentences: list[str], layout: Layout):
+        super().__init__(rng, sentences, layout)
+        self.unprinted: list[str] = []
+        self.pdf_only: list[str] = []
+        self.top_sections: list[str] = []
+
+    def prose_sentence(self, ref: Optional[str] = None) -> str:
+        tex = super().prose_sentence(ref)
+        r = self.rng.random()
+        if r < 0.05:  # only LaTeXML prints it (an inlined endnote, a printed comment)
+            text = self.sentence()
+            self.unprinted.append(text)
+            tex += "\\iflatexml{} " + tex_escape(text) + "\\fi{}"
+        elif r < 0.08:  # only the PDF prints it
+            text = self.sentence()
+            self.pdf_only.append(text)
+            tex += "\\iflatexml\\else{} " + tex_escape(text) + "\\fi{}"
+        return tex
+
+    def paragraph(self, n: int, ref: Optional[str] = None) -> str:
+        tex = super().paragraph(n, ref)
+        if self.rng.random() < 0.3:
+            tex += " " + self.body(BOILERPLATE)
+        return tex
+
+    def heading(self, level: int, title: str) -> str:
+        tex = super().heading(level, title)
+        if level == 1 and len(self.sections) > 1 and self.rng.random() < 0.5:
+            self.top_sections.append(title)
+            return "\\clearpage\n" + tex
+        return tex
+
+    def document(self) -> str:
+        tex = super().document()
+        tex = tex.replace("\\usepackage{amsmath,amssymb}",
+                          "\\usepackage{amsmath,amssymb}\n\\usepackage{latexml}", 1)
+        a = tex.index("\\begin{thebibliography}")
+        b = tex.index("\\end{thebibliography}") + len("\\end{thebibliography}")
+        head, *items = re.split(r"\n(?=\\bibitem)", tex[a:b].replace("\n\\end{thebibliography}", ""))
+        resorted = sorted(items, key=lambda item: item.split("}", 1)[1])  # by author
+        html_bib = "\n".join([head] + resorted + ["\\end{thebibliography}"])
+        return tex[:a] + "\\iflatexml\n" + html_bib + "\n\\else\n" + tex[a:b] + "\n\\fi" + tex[b:]
+
+
+def make_faults_paper(seed: int, index: int, sentences: list[str]) -> Paper:
+    """Attempt ``index`` of the faults profile (deterministic in seed, index, sentences)."""
+    rng = random.Random(f"nougat-align-synth-faults:{seed}:{index}")
+    layout = Layout(columns=rng.choice([1, 1, 2]), fontsize=rng.choice([10, 11, 12]),
+                    margin_in=rng.choice([0.8, 1.0, 1.2]), target_pages=rng.randint(4, 8))
+    writer = _FaultWriter(rng, sentences, layout)
+    tex = writer.document()
+    params = {"version": FAULTS_VERSION, "profile": "faults", "seed": seed, "index": index,
+              "columns": layout.columns, "fontsize": layout.fontsize,
+              "margin_in": layout.margin_in, "paper": "letter",
+              "target_pages": layout.target_pages}
+    paper = Paper(f"faults{seed}-{index:03d}", layout, params, tex, writer.words,
+                  writer.sections, writer.captions, writer.footnotes)
+    paper.faults = {"unprinted": writer.unprinted, "pdf_only": writer.pdf_only,
+                    "top_sections": writer.top_sections}
+    return paper
+
+
+def faults_truth(paper: Paper, pages: list[list[str]], starts: list[int]) -> dict[str, Any]:
+    """What a faults paper's truth.json adds; :class:`Discard` when a section meant to
+    start a page does not, or a PDF-only text is not printed."""
+    f = paper.faults
+    n_words = len(paper.words)
+    tops = {starts[p - 1] for p in range(2, len(pages) + 1) if starts[p - 1] < n_words}
+    at_top = [s for s in paper.sections if s["title"] in f["top_sections"] and s["level"] == 1]
+    if any(s["word_index"] not in tops for s in at_top):
+        raise Discard("a section after \\clearpage does not start a page")
+    pdf_only = []
+    for text in f["pdf_only"]:
+        pdf_only.append({"text": text, "page": locate_text(text, pages)})
+    for text in f["unprinted"]:
+        if best_page(text, pages) is not None:
+            raise Discard(f"HTML-only text '{text[:40]}...' is printed")
+    page_of = {starts[p - 1]: p for p in range(2, len(pages) + 1)}
+    return {"unprinted": f["unprinted"], "pdf_only": pdf_only,
+            "features": {"sections_at_page_top": sorted(page_of[s["word_index"]] for s in at_top),
+                         "unprinted": len(f["unprinted"]), "pdf_only": len(pdf_only),
+                         "boilerplate": sum(1 for _ in re.finditer(re.escape(tex_escape(BOILERPLATE)),
+                                                                   paper.tex)),
+                         "resorted_bibliography": True}}
 
 
 # ----------------------------------------------------------------------------- build
@@ -1557,9 +1663,12 @@ def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages:
     # captions and footnotes: find their page, then take their words out of it
     texts = [(f"{c['kind']} {c['number']}: {c['text']}", c) for c in paper.captions]
     texts += [(f"{f['mark']} {f['text']}", f) for f in paper.footnotes]
+    n_caps, n_notes = len(paper.captions), len(paper.footnotes)
+    if paper.faults is not None:  # text only the PDF prints is no body word either
+        texts += [(t, {}) for t in paper.faults["pdf_only"]]
     placed = [(text, locate_text(text, pages), item) for text, item in texts]
-    captions = [dict(c, page=page) for _t, page, c in placed[:len(paper.captions)]]
-    footnotes = [dict(f, page=page) for _t, page, f in placed[len(paper.captions):]]
+    captions = [dict(c, page=page) for _t, page, c in placed[:n_caps]]
+    footnotes = [dict(f, page=page) for _t, page, f in placed[n_caps:n_caps + n_notes]]
     # hard mode: running heads and feet (of two words or more) are taken out too
     furniture = None
     if paper.hard is not None:
@@ -1610,6 +1719,10 @@ def build_truth(paper: Paper, work: Path, html: bool, min_pages: int, max_pages:
         truth["captions"] = extra.pop("captions")
         truth.update(extra)
         truth["words"] = words
+    if paper.faults is not None:
+        words = truth.pop("words")
+        truth.update(faults_truth(paper, pages, starts))
+        truth["words"] = words
     return truth
 
 
@@ -1629,7 +1742,7 @@ def dump_truth(truth: dict) -> str:
 def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool = True,
              min_pages: int = 4, max_pages: int = 15, max_attempts: Optional[int] = None,
              force: bool = False, keep_failed: bool = False, hard: bool = False,
-             log=print) -> dict:
+             faults: bool = False, log=print) -> dict:
     """Write ``n`` accepted papers to ``out``; returns (and writes) the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     max_attempts = max_attempts if max_attempts is not None else 3 * n + 5
@@ -1641,7 +1754,8 @@ def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool =
     pool_hash = hashlib.sha256("\n".join(sentences).encode()).hexdigest()[:16]
     index = 0
     while len(accepted) < n and index < max_attempts:
-        paper = (make_hard_paper if hard else make_paper)(seed, index, sentences)
+        make = make_hard_paper if hard else make_faults_paper if faults else make_paper
+        paper = make(seed, index, sentences)
         index += 1
         tex_hash = hashlib.sha256(paper.tex.encode()).hexdigest()[:16]
         folder = out / paper.paper_id
@@ -1685,8 +1799,10 @@ def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool =
         log(f"{paper.paper_id}: {truth['num_pages']} pages, {truth['num_words']} words, "
             f"{len(truth['captions'])} floats, {len(truth['footnotes'])} footnotes "
             f"({time.time() - t0:.0f} s)")
-    manifest = {"generator_version": HARD_VERSION if hard else GENERATOR_VERSION,
-                **({"profile": "hard"} if hard else {}), "seed": seed, "n": n,
+    manifest = {"generator_version": (HARD_VERSION if hard else FAULTS_VERSION if faults
+                                      else GENERATOR_VERSION),
+                **({"profile": "hard"} if hard else {"profile": "faults"} if faults else {}),
+                "seed": seed, "n": n,
                 "sentences_sha256": pool_hash, "html": html,
                 "min_pages": min_pages, "max_pages": max_pages, "attempts": index,
                 "accepted": accepted, "discarded": discarded}
@@ -1708,6 +1824,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                     help="rebuild the sentence file from texts on this machine and exit")
     ap.add_argument("--hard", action="store_true",
                     help="hard papers: running heads, TikZ figures, float pages, heavy math, ...")
+    ap.add_argument("--faults", action="store_true",
+                    help="label faults: sections at page tops, HTML-only and PDF-only text, "
+                         "re-sorted bibliography, repeated boilerplate")
     ap.add_argument("--no-html", action="store_true", help="skip latexmlc (no paper.html)")
     ap.add_argument("--min-pages", type=int, default=4)
     ap.add_argument("--max-pages", type=int, default=15)
@@ -1732,7 +1851,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     manifest = generate(args.out, args.n, args.seed, sentences, html=not args.no_html,
                         min_pages=args.min_pages, max_pages=args.max_pages,
                         max_attempts=args.max_attempts, force=args.force,
-                        keep_failed=args.keep_failed, hard=args.hard)
+                        keep_failed=args.keep_failed, hard=args.hard, faults=args.faults)
     print(f"{len(manifest['accepted'])} papers kept, {len(manifest['discarded'])} discarded "
           f"-> {args.out}")
     return 0 if len(manifest["accepted"]) >= args.n else 1

@@ -28,6 +28,11 @@ both.  From these (truth word, predicted page) pairs:
   side; among equally good cuts, the one closest to the true start).  The error is
   ``|b - true start|`` in words.  Reported as median, 90th percentile (linear
   interpolation) and mean over the measured boundaries.
+* ``headings_right`` -- truth section headings found whole (a ``#`` line ending with the
+  title's words) on the page that prints their title, and on no other page;
+  ``heading_at_end`` -- kept pages whose running text ends with a heading;
+  ``unprinted_pages`` -- kept pages holding half or more of the word trigrams of a text
+  the truth lists as ``unprinted`` (in the HTML, printed on no page).
 * ``float_placement_accuracy`` -- share of truth captions (matched by kind and number, e.g.
   a ``Figure 3: ...`` or ``Table 2: ...`` line) found on their true page and on no other
   page.  ``footnote_placement_accuracy`` does the same for ``Footnote N: ...`` lines.
@@ -44,8 +49,11 @@ body text, so appended floats cannot be mistaken for body words.
 without truth: per kept page, the multiset overlap of the page's markdown words (math and
 tables removed, captions and footnotes kept) with the words poppler's ``pdftotext`` reads
 from the same PDF page -- precision (share of markdown words found in the PDF page),
-recall (share of PDF page words found in the markdown) and F1, and their means over kept
-pages.  This is an agreement measure, not truth: text the markdown cannot hold (table
+coverage (share of the PDF page's prose words found in the markdown: words of three letters
+or more in the blocks pdftotext lays out as prose -- not figure text, table cells, rotated
+stamps --, less those the markdown's math and tables hold) and F1, and their means over kept
+pages; per paper and in total it counts the kept pages with precision below
+:data:`LOW_PRECISION`, coverage below :data:`LOW_COVERAGE`, or ending in a heading.  This is an agreement measure, not truth: text the markdown cannot hold (table
 cells, math glyphs, running heads, reference lists formatted differently) keeps it below
 1.0 even for a perfect split.  It is meant for comparing splits of the same papers.
 pdftotext is used on purpose, not PyMuPDF, so the measure does not share the splitter's
@@ -72,6 +80,9 @@ from nougat_align.errors import InputError, ToolError
 
 #: Unmatched predicted runs at least this long are aligned again (text repeated on pages).
 MIN_DUPLICATE_RUN = 8
+#: PDF-text mode: kept pages below these are counted as faults.
+LOW_PRECISION = 0.9
+LOW_COVERAGE = 0.5
 
 _WORD = re.compile(r"[a-z]+|[0-9]+")
 _LINE_END_HYPHEN = re.compile(r"(?<=[a-z])-[ \t]*\n[ \t]*(?=[a-z])")
@@ -139,6 +150,19 @@ def parse_page(md: str) -> dict[str, Any]:
         floats.append(para)
     return {"body": "\n\n".join(body), "captions": captions, "footnotes": footnotes,
             "float_text": "\n\n".join(floats)}
+
+
+_HEADING_LINE = re.compile(r"^#{1,6} \S")
+
+
+def ends_in_heading(md: str) -> bool:
+    """A page whose running text ends with a heading (floats and footnotes appended
+    after the text do not count): LaTeX never prints a heading at the foot of a page."""
+    paras = [p.strip() for p in _paragraphs(md)]
+    while paras and (_FLOAT_LABEL.match(paras[-1]) or paras[-1].startswith("\\begin{")
+                     or paras[-1].endswith("\\end{table}")):
+        paras.pop()
+    return bool(paras) and bool(_HEADING_LINE.match(paras[-1].splitlines()[-1]))
 
 
 def markdown_body_words(md: str) -> list[str]:
@@ -352,6 +376,14 @@ def score_paper(truth: dict[str, Any], pages: dict[int, str]) -> dict[str, Any]:
     notes = truth.get("footnotes", [])
     notes_right = sum(1 for f in notes if found_notes.get(int(f["mark"])) == {f["page"]})
 
+    heads = _heading_pages(pages)
+    sections = truth.get("sections", [])
+    heads_right = sum(1 for s in sections
+                      if heads.get(tuple(normalize_words(s["title"]))) == {_page_of_word(bounds, s["word_index"])})
+    unprinted = [_trigrams(normalize_words(t)) for t in truth.get("unprinted", [])]
+    page_grams = {p: _trigrams(normalize_words(md)) for p, md in pages.items()}
+    unprinted_pages = sum(1 for g in page_grams.values()
+                          if any(u and len(u & g) >= 0.5 * len(u) for u in unprinted))
     err_values = list(errors.values())
     return {
         "paper_id": truth.get("paper_id"),
@@ -377,8 +409,32 @@ def score_paper(truth: dict[str, Any], pages: dict[int, str]) -> dict[str, Any]:
         "footnotes": len(notes),
         "footnotes_right": notes_right,
         "footnote_placement_accuracy": _ratio(notes_right, len(notes)),
+        "headings": len(sections),
+        "headings_right": heads_right,
+        "heading_at_end": sum(ends_in_heading(md) for md in pages.values()),
+        "unprinted_pages": unprinted_pages,
         "pages": page_rows,
     }
+
+
+def _trigrams(words: list[str]) -> set[tuple[str, str, str]]:
+    return set(zip(words, words[1:], words[2:]))
+
+
+def _page_of_word(bounds: list[int], index: int) -> int:
+    """1-based page of truth word ``index`` given page starts plus the end."""
+    return int(np.searchsorted(bounds, index, side="right"))
+
+
+def _heading_pages(pages: dict[int, str]) -> dict[tuple[str, ...], set[int]]:
+    """Normalized words of every heading line (numbers dropped) -> pages holding it."""
+    out: dict[tuple[str, ...], set[int]] = {}
+    for p, md in pages.items():
+        for line in md.splitlines():
+            if _HEADING_LINE.match(line):
+                words = tuple(w for w in normalize_words(line) if not w.isdigit())
+                out.setdefault(words, set()).add(p)
+    return out
 
 
 def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -390,7 +446,8 @@ def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
     for s in scores:
         for k in ("num_pages", "pages_kept", "num_words", "words_correct", "words_output",
                   "words_output_right", "pages_exact", "floats", "floats_right",
-                  "footnotes", "footnotes_right"):
+                  "footnotes", "footnotes_right", "headings", "headings_right",
+                  "heading_at_end", "unprinted_pages"):
             tot[k] += s[k]
         errs.extend(s["boundary_errors"])
     return {
@@ -407,6 +464,9 @@ def summarize(scores: Iterable[dict[str, Any]]) -> dict[str, Any]:
         "boundary_error_mean": float(np.mean(errs)) if errs else None,
         "float_placement_accuracy": _ratio(tot["floats_right"], tot["floats"]),
         "footnote_placement_accuracy": _ratio(tot["footnotes_right"], tot["footnotes"]),
+        "heading_accuracy": _ratio(tot["headings_right"], tot["headings"]),
+        "heading_at_end": tot["heading_at_end"],
+        "unprinted_pages": tot["unprinted_pages"],
     }
 
 
@@ -447,34 +507,67 @@ def evaluate_truth(truth_dir: Path | str, pred_dir: Path | str) -> dict[str, Any
 def pdftotext_pages(pdf: Path | str) -> list[str]:
     """Plain text of every page of ``pdf`` from poppler's ``pdftotext`` (reading order,
     no ``-layout``)."""
-    pdf = Path(pdf)
+    pages = _run_pdftotext(Path(pdf), []).decode("utf-8", "replace").split("\f")
+    if pages and not pages[-1].strip():
+        pages.pop()
+    return pages
+
+
+def _run_pdftotext(pdf: Path, options: list[str]) -> bytes:
     if not pdf.is_file():
         raise InputError(f"no such PDF: {pdf}")
     exe = shutil.which("pdftotext")
     if exe is None:
         raise ToolError("pdftotext (poppler-utils) is needed for --pdf-text; install poppler-utils")
     try:
-        proc = subprocess.run([exe, "-enc", "UTF-8", str(pdf), "-"], capture_output=True,
+        proc = subprocess.run([exe, "-enc", "UTF-8", *options, str(pdf), "-"], capture_output=True,
                               timeout=300)
     except subprocess.TimeoutExpired:
         raise ToolError(f"pdftotext timed out on {pdf}") from None
     if proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(f"pdftotext cannot read {pdf}: {msg[-1] if msg else proc.returncode}")
-    pages = proc.stdout.decode("utf-8", "replace").split("\f")
-    if pages and not pages[-1].strip():
-        pages.pop()
+    return proc.stdout
+
+
+#: A pdftotext block whose lines hold this many words on average is prose; figure text
+#: (axis labels, legends, diagram nodes), table cells and rotated text are not.
+PROSE_WORDS_PER_LINE = 4
+
+
+def pdftotext_prose_pages(pdf: Path | str) -> list[str]:
+    """Per page, the text of the blocks poppler (``pdftotext -bbox-layout``) lays out as
+    prose: horizontal lines of :data:`PROSE_WORDS_PER_LINE` words or more on average."""
+    from lxml import etree
+
+    out = _run_pdftotext(Path(pdf), ["-bbox-layout"])
+    root = etree.fromstring(out, etree.XMLParser(recover=True, huge_tree=True))
+    pages = []
+    for page in root.iter("{*}page"):
+        blocks = []
+        for block in page.iter("{*}block"):
+            lines = [[w.text or "" for w in line.iter("{*}word")] for line in block.iter("{*}line")
+                     if float(line.get("xMax")) - float(line.get("xMin"))
+                     >= float(line.get("yMax")) - float(line.get("yMin"))]
+            words = sum(len(ln) for ln in lines)
+            if lines and words >= PROSE_WORDS_PER_LINE * len(lines):
+                blocks.append("\n".join(" ".join(ln) for ln in lines))
+        pages.append("\n\n".join(blocks))
     return pages
 
 
-def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any]:
+def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
+                   prose_pages: Optional[list[str]] = None) -> dict[str, Any]:
     """Agreement of each kept page's markdown with that PDF page's text (not truth).
 
     ``pdf_pages[k]`` is the text of PDF page k+1; ``pages`` maps 1-based page numbers to
     markdown.  Per kept page: ``precision`` = multiset share of the markdown words found
-    in the PDF page, ``recall`` = share of the PDF page's words found in the markdown,
-    ``f1``.  ``mean_*`` average over kept pages (a page without words on either side
-    scores 0).  Pages numbered beyond the PDF are listed in ``extra_pages``.
+    in the PDF page, ``coverage`` = share of the PDF page's prose words (of
+    ``prose_pages[k]`` when given: :func:`pdftotext_prose_pages`) found in the markdown,
+    ``f1``, and ``ends_in_heading``.  ``mean_*`` average over kept pages (a page without
+    words on either side scores 0); ``low_precision``, ``low_coverage`` and
+    ``heading_at_end`` count kept pages with a fault.  Pages numbered beyond the PDF are
+    listed in ``extra_pages``.
     """
     n_pages = len(pdf_pages)
     rows = []
@@ -484,19 +577,35 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str]) -> dict[str, Any
         common = sum((md & ref).values())
         n_md, n_ref = sum(md.values()), sum(ref.values())
         prec = common / n_md if n_md else 0.0
-        rec = common / n_ref if n_ref else 0.0
+        # coverage leaves math and tables out of the PDF side too: only its words of three
+        # letters or more, less those the label's math and tables hold ("log", "Method")
+        math = Counter(normalize_words(pages[p])) - md
+        prose = Counter()
+        for body in ([] if prose_pages is None else [normalize_words(prose_pages[p - 1])]) + [ref]:
+            prose = Counter({w: c for w, c in Counter(body).items() if len(w) >= 3 and w.isalpha()})
+            prose -= math
+            if prose:  # a page without prose blocks (a list of URLs): all its words
+                break
+        n_prose = sum(prose.values())
+        rec = sum((md & prose).values()) / n_prose if n_prose else 0.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         rows.append({"page": p, "words_markdown": n_md, "words_pdf": n_ref,
-                     "precision": prec, "recall": rec, "f1": f1})
+                     "precision": prec, "coverage": rec, "f1": f1,
+                     "ends_in_heading": ends_in_heading(pages[p])})
+    return {"num_pages": n_pages, **_pdf_text_summary(rows, n_pages),
+            "extra_pages": sorted(q for q in pages if not 1 <= q <= n_pages), "pages": rows}
 
+
+def _pdf_text_summary(rows: list[dict[str, Any]], n_pages: int) -> dict[str, Any]:
     def mean(key: str) -> Optional[float]:
         return float(np.mean([r[key] for r in rows])) if rows else None
 
-    return {"num_pages": n_pages, "pages_kept": len(rows),
-            "pages_kept_rate": _ratio(len(rows), n_pages),
-            "extra_pages": sorted(q for q in pages if not 1 <= q <= n_pages),
-            "mean_precision": mean("precision"), "mean_recall": mean("recall"),
-            "mean_f1": mean("f1"), "pages": rows}
+    return {"pages_kept": len(rows), "pages_kept_rate": _ratio(len(rows), n_pages),
+            "mean_precision": mean("precision"), "mean_coverage": mean("coverage"),
+            "mean_f1": mean("f1"),
+            "low_precision": sum(r["precision"] < LOW_PRECISION for r in rows),
+            "low_coverage": sum(r["coverage"] < LOW_COVERAGE for r in rows),
+            "heading_at_end": sum(r["ends_in_heading"] for r in rows)}
 
 
 def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:
@@ -520,17 +629,10 @@ def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:
     papers = {}
     for name, f, pdir in jobs:
         pages = read_pred_pages(pdir) if pdir.is_dir() else {}
-        papers[name] = score_pdf_text(pdftotext_pages(f), pages)
+        papers[name] = score_pdf_text(pdftotext_pages(f), pages, pdftotext_prose_pages(f))
     rows = [r for s in papers.values() for r in s["pages"]]
     n_pages = sum(s["num_pages"] for s in papers.values())
-
-    def mean(key: str) -> Optional[float]:
-        return float(np.mean([r[key] for r in rows])) if rows else None
-
-    summary = {"papers": len(papers), "num_pages": n_pages, "pages_kept": len(rows),
-               "pages_kept_rate": _ratio(len(rows), n_pages),
-               "mean_precision": mean("precision"), "mean_recall": mean("recall"),
-               "mean_f1": mean("f1")}
+    summary = {"papers": len(papers), "num_pages": n_pages, **_pdf_text_summary(rows, n_pages)}
     return {"mode": "pdf_text", "pdf": str(pdf), "pred": str(pred_dir),
             "papers": papers, "summary": summary}
 
@@ -561,21 +663,29 @@ def format_table(result: dict[str, Any]) -> str:
     rows = []
     if result.get("mode") == "truth":
         header = ["paper", "pages", "kept", "word acc", "precision", "page exact",
-                  "bnd med", "bnd p90", "floats", "footnotes"]
+                  "bnd med", "bnd p90", "floats", "footnotes", "headings", "heading at end",
+                  "unprinted"]
         items = list(result["papers"].items()) + [("all", result["summary"])]
         for name, s in items:
+            head_acc = s.get("heading_accuracy", _ratio(s["headings_right"], s["headings"])
+                             if "headings" in s else None)
             rows.append([name, _fmt(s["num_pages"]), _fmt(s["pages_kept"]),
                          _fmt(s["word_page_accuracy"]), _fmt(s["precision"]),
                          _fmt(s["page_exact_rate"]), _fmt(s["boundary_error_median"], 1),
                          _fmt(s["boundary_error_p90"], 1), _fmt(s["float_placement_accuracy"]),
-                         _fmt(s["footnote_placement_accuracy"])])
+                         _fmt(s["footnote_placement_accuracy"]), _fmt(head_acc),
+                         _fmt(s["heading_at_end"]), _fmt(s["unprinted_pages"])])
         return _table(header, rows)
     if result.get("mode") == "pdf_text":
-        header = ["paper", "pages", "kept", "precision", "recall", "F1"]
+        header = ["paper", "pages", "kept", "precision", "coverage", "F1",
+                  f"prec<{LOW_PRECISION}", f"cov<{LOW_COVERAGE}", "heading at end"]
         items = list(result["papers"].items()) + [("all", result["summary"])]
         for name, s in items:
             rows.append([name, _fmt(s["num_pages"]), _fmt(s["pages_kept"]),
-                         _fmt(s["mean_precision"]), _fmt(s["mean_recall"]), _fmt(s["mean_f1"])])
+                         _fmt(s["mean_precision"]), _fmt(s["mean_coverage"]), _fmt(s["mean_f1"]),
+                         _fmt(s["low_precision"]), _fmt(s["low_coverage"]),
+                         _fmt(s["heading_at_end"])])
         return (_table(header, rows)
-                + "\n(agreement of each kept page's markdown with its pdftotext text; not truth)")
+                + "\n(agreement of each kept page's markdown with its pdftotext text; not truth;"
+                " the last three columns count kept pages)")
     raise InputError("not an evaluation result (no 'mode')")

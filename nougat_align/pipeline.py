@@ -121,7 +121,8 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
                     box_px = tuple(round(v * dpi / 72) for v in box_pt)
             placed.append(PlacedFloat(id=fid, kind=f.kind, number=f.number, box_pt=box_pt, box_px=box_px))
         pages.append(PageMeta(page=p.page, kept=p.kept, reason=p.reason, score=p.score,
-                              start_score=p.start_score, end_score=p.end_score, start=p.start, end=p.end,
+                              start_score=p.start_score, end_score=p.end_score, precision=p.precision,
+                              coverage=p.coverage, removed=p.removed, start=p.start, end=p.end,
                               uncertainty=p.uncertainty, floats=tuple(placed), footnotes=p.footnotes,
                               relabeled=p.relabeled, labels_unverified=p.labels_unverified,
                               relabels=p.relabels))

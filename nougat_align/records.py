@@ -178,6 +178,9 @@ class PageText(Record):
 
     ``uncertainty`` is the character interval in which the page start could lie with a
     near-optimal staircase; ``reason`` says why a page is not kept ("" when kept).
+    ``precision`` is the share of the label's words the page prints, ``coverage`` the
+    share of the page's body words the label holds (``page_check``); ``removed`` are
+    spans of ``[start, end)`` the page does not print, left out of its label.
     """
 
     page: int  # 1-based
@@ -193,10 +196,19 @@ class PageText(Record):
     footnotes: tuple[str, ...] = ()  # Footnote ids appended to this page
     relabels: tuple[Relabel, ...] = ()  # labels rewritten to what the page prints
     labels_unverified: int = 0  # labels kept as LaTeXML wrote them: the page does not tell
+    precision: float = 0.0
+    coverage: float = 0.0
+    removed: tuple[tuple[int, int], ...] = ()
 
     @property
     def relabeled(self) -> int:
         return len(self.relabels)
+
+    def label_text(self, text: str) -> str:
+        """``text[start:end]`` (``Markdown.text``) with the relabels applied and the
+        ``removed`` spans left out."""
+        cuts = tuple(Relabel(target="", start=a, end=b, text="", kind="removed") for a, b in self.removed)
+        return _apply(text, self.relabels + cuts, "", self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -217,7 +229,7 @@ class Alignment(Record):
 
     def page_markdown(self, page: PageText) -> str:
         """The markdown written for ``page``: its text, then its floats and footnotes."""
-        parts = [_apply(self.markdown.text, page.relabels, "", page.start, page.end).strip()]
+        parts = [page.label_text(self.markdown.text).strip()]
         by_id = {f.id: f.mmd for f in self.markdown.floats}
         by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
         parts += [_apply(by_id[i], page.relabels, i) for i in page.floats + page.footnotes if i in by_id]
@@ -270,10 +282,13 @@ class PageMeta(Record):
     kept: bool
     reason: str
     score: float
-    start_score: float
-    end_score: float
-    start: int
-    end: int
+    start_score: float = 0.0
+    end_score: float = 0.0
+    precision: float = 0.0  # share of the label's words the page prints (PageText)
+    coverage: float = 0.0  # share of the page's body words the label holds
+    removed: tuple[tuple[int, int], ...] = ()  # spans the page does not print, left out
+    start: int = 0
+    end: int = 0
     uncertainty: tuple[int, ...] = ()
     floats: tuple[PlacedFloat, ...] = ()
     footnotes: tuple[str, ...] = ()

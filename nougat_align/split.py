@@ -11,8 +11,12 @@ Stages (each in its own module, called here in order):
    gets a chunk interval of near-optimal positions.
 4. ``fuzzy_trim``: inside that interval, the last words of page k and the first words of
    page k+1 are found in the markdown; the boundary is cut at an exact character.
-5. Score: each page's markdown is checked against its PDF text (start, end, whole page).
+5. Blocks stay whole: a cut inside a heading or a display moves to its edge, and a
+   heading never ends a page (LaTeX does not print one at the foot of a page).
 6. Floats and footnotes held aside by html2md go to the page that prints them.
+7. Score: each page's markdown is checked against its PDF text at its start and end
+   (``score``) and as a whole in both directions (``page_check``: precision, coverage),
+   after cutting out prose the page does not print.  A page is kept when all pass.
 
 ``align`` never raises for a bad page: pages that cannot be trusted are returned with
 ``kept=False`` and a reason.  It raises ``InputError`` only when the PDF cannot be read.
@@ -22,7 +26,9 @@ from __future__ import annotations
 import gc
 import re
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -34,8 +40,11 @@ from nougat_align import pdf_text
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
+from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, join_hyphenated,
+                                     list_out_of_order, not_prose_spans, precision_coverage, prose, removable,
+                                     unprinted_runs)
 from nougat_align.page_classifier import predict_pages
-from nougat_align.records import Alignment, FloatRecord, Markdown, PageText
+from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
 from nougat_align.staircase import fit_staircase
 
 CHUNK_WORDS = 24
@@ -44,6 +53,8 @@ MIN_PATTERN = 16  # shorter patterns are not evidence
 TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
+PROSE_LINE = 5  # words: a line inside a figure this long is prose the label must hold
+MISMATCH_SHARE = 0.3  # fewer of the PDF's body lines found in the markdown: not this paper
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
 
 
@@ -52,6 +63,7 @@ class _Line:
     words: list[str]
     role: str
     matched: bool = False  # most of its word trigrams occur in the markdown's running text
+    hyphen: bool = False  # the line ends in a hyphen after a letter (a word broken here)
 
 
 @dataclass
@@ -63,6 +75,18 @@ class _Page:
 
     def body(self) -> list[_Line]:
         return [ln for ln in self.lines if ln.role == "body"]
+
+    @cached_property
+    def printed(self) -> PrintedPage:
+        """All words the page prints, and the body words its label must hold: not the
+        running heads, page numbers and margin stamps, nor the short lines inside a figure
+        (axis labels, legends, diagram nodes), which a label does not transcribe; a line
+        of prose inside a figure region counts."""
+        return PrintedPage(
+            printed=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines)),
+            body=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines
+                                       if ln.role in ("body", "aside")
+                                       or (ln.role == "float" and len(ln.words) >= PROSE_LINE))))
 
     def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
         """(skipped text, pattern) pairs to try for the page's first (last) words: the
@@ -172,27 +196,127 @@ def _float_records(figures: FiguresArg) -> list[FloatRecord]:
     return list(figures)
 
 
+@dataclass(frozen=True)
+class _Coords:
+    """The markdown's tokens and the three positions the steps speak in: token index
+    (the classifier's chunks are ``CHUNK_WORDS`` tokens), character of ``joined`` (all
+    normalized tokens concatenated: where fuzzy matching works) and markdown offset (where
+    pages are cut)."""
+
+    text: str
+    toks: Tokens
+    joined: str
+    owner: np.ndarray  # joined character -> token index
+    cum: np.ndarray  # token index -> its first joined character
+
+    @classmethod
+    def of(cls, text: str) -> "_Coords":
+        toks = tokenize(text)
+        joined, owner = toks.joined()
+        cum = np.concatenate([[0], np.cumsum([len(w) for w in toks.words])]).astype(np.int64)
+        return cls(text, toks, joined, owner, cum)
+
+    def joined_at_token(self, t: int) -> int:
+        return int(self.cum[min(max(t, 0), len(self.toks))])
+
+    def offset(self, j: int) -> int:
+        return _to_offset(j, self.joined, self.owner, self.toks, self.text)
+
+    def first_tokens(self, offsets: Sequence[int]) -> list[int]:
+        """Index of the first token at or after each markdown offset."""
+        return np.searchsorted(self.toks.starts, offsets).tolist()
+
+
+@dataclass
+class _Edges:
+    """Per page, the PDF words matched at its start (``heads``) and end (``tails``):
+    (skipped text, pattern) pairs; and the cuts between pages in joined characters."""
+
+    heads: list[tuple[str, str]]
+    tails: list[tuple[str, str]]
+    cuts: np.ndarray
+
+
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
                  min_score: float, clock: _Clock) -> Alignment:
     P = len(pdf_pages)
-    text = md.text
-    toks = tokenize(text)
-    joined, owner = toks.joined()
-    cum = np.concatenate([[0], np.cumsum([len(w) for w in toks.words])]).astype(np.int64)
-    pages = _classify_lines(md, toks, pdf_pages)
+    co = _Coords.of(md.text)
+    pages = _classify_lines(md, co.toks, pdf_pages)
     clock.lap("lines")
-    warnings: list[str] = []
-
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]
         return Alignment(markdown=md, num_pages=P, pages=tuple(result), status="failed",
                          warnings=("PDF has no text layer (scanned?)",), timings=clock.timings,
                          float_records=tuple(records))
+    stair = _staircase(pages, co.toks, clock)
+    edges = _trim(pages, co, stair)
+    clock.lap("trim")
+    # markdown offsets of the cuts, moved to the edges of the blocks they would cut
+    offsets = [co.offset(int(c)) for c in edges.cuts]
+    for i in range(1, len(offsets)):
+        offsets[i] = max(offsets[i], offsets[i - 1])
+    offsets = _whole_blocks(md.text, _settle_cuts(co, pages, offsets))
+    float_pages = _place_floats(md, records, pages, offsets)
+    note_pages = _place_footnotes(md, pages, offsets)
+    clock.lap("floats")
+    warnings: list[str] = []
+    result = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages, min_score, warnings)
+    for k, p in enumerate(result):  # where page k could start with a near-optimal staircase
+        lo, hi = (co.joined_at_token(int(x[k]) * CHUNK_WORDS) for x in (stair.low, stair.high))
+        result[k] = replace(p, uncertainty=(co.offset(lo), co.offset(hi)))
+    clock.lap("score")
+    if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
+                              and np.median([p.score for p in result]) < 0.5):
+        warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
+        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
+                  for p in result]
+    kept = sum(p.kept for p in result)
+    status = "ok" if kept == P else "partial" if kept else "failed"
+    return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
+                     warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
 
-    # 2. classifier
-    n_tok = len(toks)
-    chunk_starts = list(range(0, max(n_tok, 1), CHUNK_WORDS))
-    chunks = [toks.words[s:s + CHUNK_WORDS] for s in chunk_starts]
+
+SETTLE_WORDS = 80  # at most this many words move across a boundary when it settles
+SETTLE_MIN = 3
+
+
+def _settle_cuts(co: _Coords, pages: list[_Page], offsets: list[int]) -> list[int]:
+    """Each cut between pages moved over words one page prints and the other does not.
+
+    The words before a cut that the next page prints (a word-trigram of theirs is on it)
+    go to the next page when most of them are not printed on their own page; likewise
+    words after a cut that the previous page prints.  So the end of a sentence cut at the
+    wrong line changes page instead of being lost from both labels."""
+    words = co.toks.words
+    grams = [p.printed.trigrams for p in pages]
+    first = co.first_tokens(offsets)
+    out = list(offsets)
+
+    def on(j: int, g: set) -> bool:
+        return any(tuple(words[i:i + 3]) in g for i in range(max(j - 2, 0), j + 1))
+
+    for k in range(1, len(pages)):
+        lo, c, hi = first[k - 1], first[k], first[k + 1]
+        j = c
+        while j > max(lo, c - SETTLE_WORDS) and on(j - 1, grams[k]):
+            j -= 1
+        back = range(j, c)
+        if len(back) >= SETTLE_MIN and sum(not on(t, grams[k - 1]) for t in back) >= 0.6 * len(back):
+            out[k] = max(co.offset(co.joined_at_token(j)), out[k - 1])
+            continue
+        j = c
+        while j < min(hi, c + SETTLE_WORDS) and on(j, grams[k - 1]):
+            j += 1
+        ahead = range(c, j)
+        if len(ahead) >= SETTLE_MIN and sum(not on(t, grams[k]) for t in ahead) >= 0.6 * len(ahead):
+            out[k] = min(co.offset(co.joined_at_token(j)), offsets[k + 1])
+    return out
+
+
+def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):
+    """Steps 2-3: a page predicted for every chunk of the markdown, fitted as a staircase."""
+    P = len(pages)
+    chunks = [toks.words[s:s + CHUNK_WORDS] for s in range(0, max(len(toks), 1), CHUNK_WORDS)]
     train_x, train_y = [], []
     for p in pages:
         for ln in p.body():
@@ -200,27 +324,28 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                 train_x.append(ln.words)
                 train_y.append(p.index)
     scores = predict_pages(train_x, train_y, chunks, P)
-    labels = np.where(np.isfinite(scores).any(axis=1), np.argmax(np.where(np.isfinite(scores), scores, -1e9), axis=1), -1)
+    finite = np.isfinite(scores)
+    labels = np.where(finite.any(axis=1), np.argmax(np.where(finite, scores, -1e9), axis=1), -1)
     clock.lap("classify")
-
-    # 3. staircase
     words_per_page = [sum(len(ln.words) for ln in p.body()) for p in pages]
-    max_len = int(max(words_per_page) / CHUNK_WORDS * 2) + 4
-    stair = fit_staircase(labels, P, max_len=max_len)
+    stair = fit_staircase(labels, P, max_len=int(max(words_per_page) / CHUNK_WORDS * 2) + 4)
     clock.lap("staircase")
+    return stair
 
-    # 4. boundaries
-    def tok_to_joined(t: int) -> int:
-        return int(cum[min(max(t, 0), n_tok)])
+
+def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
+    """Step 4: each boundary cut at a character of ``joined``, searched in a window
+    around the staircase's interval for it."""
+    P, joined = len(pages), co.joined
 
     def window(k: int) -> tuple[int, int]:
-        lo = (int(stair.low[k]) - 1) * CHUNK_WORDS
-        hi = (int(stair.high[k]) + 1) * CHUNK_WORDS
-        return tok_to_joined(lo) - PATTERN_CHARS, tok_to_joined(hi) + PATTERN_CHARS
+        lo = co.joined_at_token((int(stair.low[k]) - 1) * CHUNK_WORDS)
+        hi = co.joined_at_token((int(stair.high[k]) + 1) * CHUNK_WORDS)
+        return lo - PATTERN_CHARS, hi + PATTERN_CHARS
 
-    heads: list[tuple[str, str]] = [("", "")] * P  # (skipped text, pattern) chosen per page
+    heads: list[tuple[str, str]] = [("", "")] * P
     tails: list[tuple[str, str]] = [("", "")] * P
-    cuts = np.zeros(P + 1, dtype=np.int64)  # in joined coordinates
+    cuts = np.zeros(P + 1, dtype=np.int64)
     for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
         heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
@@ -229,7 +354,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
             continue
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
-                              fallback=tok_to_joined(int(stair.starts[k]) * CHUNK_WORDS))
+                              fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS))
     # The last page ends where its last words are; what follows (markdown the PDF does not
     # print) belongs to no page.  Searched to the end of the markdown, since predictions
     # cannot place text that no PDF page has; a short difference at the very end is kept.
@@ -237,53 +362,155 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                                  int(cuts[P - 1]), len(joined), "end")
     rest = len(joined) - e.end if e is not None else 0
     cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
-    cuts = np.maximum.accumulate(cuts)  # boundaries never cross
-    clock.lap("trim")
+    return _Edges(heads, tails, np.maximum.accumulate(cuts))  # boundaries never cross
 
-    # markdown offsets of the cuts
-    offsets = [_to_offset(int(c), joined, owner, toks, text) for c in cuts]
-    for i in range(1, len(offsets)):
-        offsets[i] = max(offsets[i], offsets[i - 1])
 
-    # 6. floats and footnotes
-    float_pages = _place_floats(md, records, pages, offsets)
-    note_pages = _place_footnotes(md, pages, offsets)
-    clock.lap("floats")
-
-    # 5. scores
+def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
+                 offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
+                 min_score: float, warnings: list[str]) -> list[PageText]:
+    """Step 7: each page's edges matched, its label repaired and checked both ways."""
+    text = md.text
+    first = co.first_tokens(offsets)
+    is_prose = _prose_mask(text, co.toks)
+    aside: dict[str, tuple[list[str], list[str]]] = {}  # id -> (prose words, other words)
+    for f in md.floats + md.footnotes:
+        words = norm_words(prose(f.mmd if isinstance(f, Float) else f.text))  # "Footnote" unprinted
+        aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
     result = []
-    for k in range(P):
+    for k, page in enumerate(pages):
         a, b = offsets[k], offsets[k + 1]
-        page = pages[k]
-        own_floats = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
+        own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
-        ja, jb = int(cuts[k]), int(cuts[k + 1])
-        md_norm = joined[ja:jb]
-        start_score = _edge_score(heads[k], md_norm, at_start=True)
-        end_score = _edge_score(tails[k], md_norm, at_start=False)
+        md_norm = co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
+        start_score = _edge_score(edges.heads[k], md_norm, at_start=True)
+        end_score = _edge_score(edges.tails[k], md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
+        printed = page.printed
+        removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
+        for x, y in removed:
+            warnings.append(f"page {k + 1}: left out text the page does not print: "
+                            f"{_squash(text[x:y])!r}")
+        for i in own + own_notes:
+            words.extend(aside[i][0])
+            other.extend(aside[i][1])
+        precision, coverage = precision_coverage(words, other, printed)
         reason = ""
         if not page.has_text:
             reason = "no text layer"
-        elif not text[a:b].strip() and not own_floats:
+        elif not text[a:b].strip() and not own:
             reason = "empty"
         elif score < min_score:
             reason = "low score"
-        lo_c = tok_to_joined(int(stair.low[k]) * CHUNK_WORDS)
-        hi_c = tok_to_joined(int(stair.high[k]) * CHUNK_WORDS)
-        unc = (_to_offset(lo_c, joined, owner, toks, text), _to_offset(hi_c, joined, owner, toks, text))
+        elif precision < MIN_PRECISION:
+            reason = "unprinted text"
+        elif coverage < MIN_COVERAGE:
+            reason = "incomplete"
+        elif list_out_of_order(text[a:b], printed):
+            reason = "wrong order"
         result.append(PageText(page=k + 1, start=a, end=b, score=score,
                                start_score=round(start_score, 4), end_score=round(end_score, 4),
-                               kept=not reason, reason=reason, uncertainty=unc,
-                               floats=own_floats, footnotes=own_notes))
-    clock.lap("score")
-    kept = sum(p.kept for p in result)
-    if kept == 0 and P > 1 and np.median([p.score for p in result]) < 0.5:
-        warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [replace(p, reason="mismatch") if p.reason != "no text layer" else p for p in result]
-    status = "ok" if kept == P else "partial" if kept else "failed"
-    return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
-                     warnings=tuple(warnings), timings=clock.timings, float_records=tuple(records))
+                               kept=not reason, reason=reason, floats=own, footnotes=own_notes,
+                               precision=round(precision, 4), coverage=round(coverage, 4),
+                               removed=tuple(removed)))
+    return result
+
+
+def _squash(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _prose_mask(text: str, toks: Tokens) -> list[bool]:
+    """For every token: False when it lies in math, an environment or a code block."""
+    spans = np.asarray(not_prose_spans(text), dtype=np.int64).reshape(-1, 2)
+    i = np.searchsorted(spans[:, 0], toks.starts, side="right") - 1
+    inside = (i >= 0) & (toks.starts < spans[np.maximum(i, 0), 1]) if len(spans) else \
+        np.zeros(len(toks), dtype=bool)
+    return (~inside).tolist()
+
+
+def _repair(text: str, toks: Tokens, is_prose: list[bool], i0: int, i1: int,
+            printed: PrintedPage) -> tuple[list[tuple[int, int]], list[str], list[str]]:
+    """Spans of the page's running text (tokens ``i0:i1``) that the page does not print
+    and that may be cut (prose only); the label's prose words without them, and the
+    words of its math, environments and code."""
+    words, mask = toks.words[i0:i1], is_prose[i0:i1]
+    removed: list[tuple[int, int]] = []
+    keep = list(mask)
+    for i, j in unprinted_runs(words, printed.trigrams, mask):
+        x, y = _whole_words(text, int(toks.starts[i0 + i]), int(toks.ends[i0 + j - 1]))
+        if removable(text[x:y]):
+            removed.append((x, y))
+            keep[i:j] = [False] * (j - i)
+    return (removed, [w for w, k in zip(words, keep) if k],
+            [w for w, p in zip(words, mask) if not p])
+
+
+def _whole_words(text: str, x: int, y: int) -> tuple[int, int]:
+    """``[x, y)`` grown to whole space-separated words (with their punctuation and
+    brackets) and one space after it, unless that would take markup (``\\``) with it."""
+    a, b = x, y
+    while a > 0 and not text[a - 1].isspace():
+        a -= 1
+    while b < len(text) and not text[b].isspace():
+        b += 1
+    if "\\" in text[a:x] + text[y:b]:
+        return x, y
+    if b < len(text) and text[b] == " " and (a == 0 or text[a - 1].isspace()):
+        b += 1
+    return a, b
+
+
+def _mismatched(pages: list[_Page]) -> bool:
+    """Not the same paper: few of the PDF's body lines (of three words or more) have
+    their words in the markdown's running text."""
+    lines = [ln for p in pages for ln in p.lines if ln.role in ("body", "aside") and len(ln.words) >= 3]
+    found = sum(ln.matched or ln.role == "aside" for ln in lines)
+    return len(lines) >= 20 and found < MISMATCH_SHARE * len(lines)
+
+
+_HEADING = re.compile(r"#{1,6} ")
+_BLOCKS = (("\\[", "\\]"),)  # code listings may break across pages; displays never do
+
+
+def _whole_blocks(text: str, offsets: list[int]) -> list[int]:
+    """Cuts moved so that no block is split: a cut inside a display equation moves to its
+    nearer edge, a cut inside a heading line to the line's start, and
+    a page never ends with a heading (the heading goes to the next page, which prints
+    its title).  The first offset stays."""
+    out = list(offsets)
+    for k in range(1, len(out)):
+        c = out[k]
+        if k < len(out) - 1:
+            c = _outside_block(text, c)
+            line = text.rfind("\n", 0, c) + 1
+            if _HEADING.match(text, line):
+                c = line
+        out[k] = max(_before_trailing_headings(text, out[k - 1], c), out[k - 1])
+    return out
+
+
+def _outside_block(text: str, c: int) -> int:
+    for open_, close in _BLOCKS:
+        a = text.rfind(open_, 0, c)
+        if a < 0 or text.rfind(close, a + len(open_), c) >= 0:
+            continue
+        b = text.find(close, max(c, a + len(open_)))
+        if b < 0:
+            continue
+        b += len(close)
+        return a if c - a <= b - c else b
+    return c
+
+
+def _before_trailing_headings(text: str, floor: int, c: int) -> int:
+    while c > floor:
+        end = floor + len(text[floor:c].rstrip())
+        line = max(text.rfind("\n", floor, end) + 1, floor)
+        if end <= floor or not _HEADING.match(text, line):
+            break
+        c = line
+    return c
 
 
 def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
@@ -299,7 +526,9 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
         lines = []
         aside_words: list[str] = []
         for pl, words in zip(pp.lines, norm_lines([pl.text for pl in pp.lines])):
-            ln = _Line(words=words, role=pl.role)
+            raw = pl.text.rstrip()
+            ln = _Line(words=words, role=pl.role,
+                       hyphen=raw.endswith("-") and len(raw) > 1 and raw[-2].isalpha())
             if ln.role == "body" and len(words) >= 3:
                 grams = _trigrams(words)
                 in_body = len(grams & body) / len(grams)

@@ -209,7 +209,8 @@ def _page_markdown(md, page: dict) -> str:
 
     text = PageText(page=page["page"], start=page["start"], end=page["end"], score=page["score"],
                     floats=tuple(f["id"] for f in page.get("floats", [])),
-                    footnotes=tuple(page.get("footnotes", [])))
+                    footnotes=tuple(page.get("footnotes", [])),
+                    removed=tuple(tuple(r) for r in page.get("removed", [])))
     return Alignment(markdown=md, num_pages=0, pages=()).page_markdown(text)
 
 

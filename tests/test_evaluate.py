@@ -272,10 +272,12 @@ def test_bad_input_is_input_error(tmp_path):
 # ----------------------------------------------------------------------------- PDF-text mode
 
 def test_score_pdf_text_without_pdftotext():
-    pdf = ["Alpha beta gamma. 1", "Delta epsilon zeta eta. 2"]
-    s = score_pdf_text(pdf, {1: "alpha beta gamma\n", 2: "delta epsilon zeta eta\n"})
+    pdf = ["Alpha beta gamma omega. 1", "Delta epsilon zeta eta log x. 2"]
+    s = score_pdf_text(pdf, {1: "alpha beta gamma\n", 2: "delta epsilon zeta eta \\(\\log x\\)\n"})
     assert [round(r["precision"], 3) for r in s["pages"]] == [1.0, 1.0]
-    assert [round(r["recall"], 3) for r in s["pages"]] == [0.75, 0.8]
+    # coverage: prose words of 3+ letters; "log", which the label's math holds, left out
+    assert [round(r["coverage"], 3) for r in s["pages"]] == [0.75, 1.0]
+    assert s["low_coverage"] == 0 and s["heading_at_end"] == 0
     s = score_pdf_text(pdf, {1: "alpha beta gamma delta\n", 3: "x"})
     assert s["pages_kept"] == 1 and s["extra_pages"] == [3]
     assert s["pages"][0]["precision"] == 0.75
@@ -319,7 +321,7 @@ def test_cli_eval_truth_and_pdf_text(tmp_path):
     result = CliRunner().invoke(app, ["eval", "--pdf-text", str(SYNTH / TWO_COLUMN / "paper.pdf"),
                                       "--pred", str(pred)])
     assert result.exit_code == 0, result.output
-    assert "recall" in result.output
+    assert "coverage" in result.output and "heading at end" in result.output
 
 
 def test_cli_bad_options_give_one_line_error(tmp_path):
@@ -420,3 +422,42 @@ def test_generator_builds_and_checks_a_paper(tmp_path):
     assert (tmp_path / paper / "paper.pdf").is_file()
     # the truth cut scores perfectly, by construction
     assert score_paper(truth, cut(truth))["word_page_accuracy"] == 1.0
+
+
+def test_ends_in_heading():
+    from nougat_align.evaluate import ends_in_heading
+
+    assert ends_in_heading("Text of the page.\n\n## 4\n")
+    assert ends_in_heading("Text.\n\n## 2 Method\n\nFigure 1: A caption.\n\nFootnote 2: a note.\n")
+    assert not ends_in_heading("## 4 Discussion\n\nThe recurrence is exact.\n")
+    assert not ends_in_heading("Text with a hash # inside.\n")
+    s = score_pdf_text(["Intro text here. Discussion"], {1: "Intro text here.\n\n## 4\n"})
+    assert s["heading_at_end"] == 1 and s["pages"][0]["ends_in_heading"]
+
+
+def test_truth_mode_sees_heading_faults_and_unprinted_text():
+    truth = {"words": ["aa", "bb", "intro", "cc", "dd"], "page_starts": [0, 2], "num_pages": 2,
+             "sections": [{"level": 1, "title": "Intro", "word_index": 2}],
+             "unprinted": ["this endnote is printed on no page at all"]}
+    cut = {1: "aa bb\n\n## 1 Intro\n", 2: "cc dd\n"}
+    s = score_paper(truth, cut)
+    assert s["heading_at_end"] == 1 and s["headings_right"] == 0
+    good = {1: "aa bb this endnote is printed on no page at all\n", 2: "## 1 Intro\n\ncc dd\n"}
+    s = score_paper(truth, good)
+    assert s["heading_at_end"] == 0 and s["headings_right"] == 1 and s["unprinted_pages"] == 1
+
+
+def test_coverage_leaves_out_figure_text(tmp_path):
+    """Figure text (short lines: axis labels, legends) is not prose the label must hold:
+    a figure-only page whose label is the caption covers the page's prose."""
+    require_tool("pdftotext")
+    from nougat_align.evaluate import pdftotext_prose_pages
+
+    paper = ROOT / "benchmarks" / "synth-hard" / "hard2-012"
+    truth = load_truth(paper)
+    page = next(c["page"] for c in truth["captions"] if c["float_page"] and c.get("figure_text"))
+    prose = pdftotext_prose_pages(paper / "paper.pdf")
+    assert len(prose) == truth["num_pages"]
+    figure_words = {w for t in next(c for c in truth["captions"] if c["page"] == page)["figure_text"]
+                    for w in normalize_words(t) if len(w) >= 3}
+    assert figure_words and not figure_words & set(normalize_words(prose[page - 1]))
