@@ -50,6 +50,16 @@ def test_meta_json_round_trips_through_its_record(paper):
     assert all(set(f) == {"id", "kind", "number"} for f in unboxed)  # no nulls for unknown boxes
 
 
+def test_meta_json_of_an_earlier_version_still_reads(paper):
+    raw = json.loads((paper / "meta.json").read_text(encoding="utf-8"))
+    for page in raw["pages"]:  # fields later versions added
+        for key in ("precision", "coverage", "removed", "relabeled", "labels_unverified", "relabels"):
+            page.pop(key, None)
+    meta = PaperMeta.from_json(json.dumps(raw))
+    assert [p.page for p in meta.pages] == [p["page"] for p in raw["pages"]]
+    assert all(p.precision == 0.0 and p.relabels == () for p in meta.pages)
+
+
 def test_index_reads_meta_through_the_same_record(paper):
     meta = PaperMeta.from_json((paper / "meta.json").read_text(encoding="utf-8"))
     samples = list(iter_pages(paper.parent))
