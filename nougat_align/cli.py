@@ -91,15 +91,30 @@ def html2md(
 
 @app.command()
 def latexml(
-    src: Path = typer.Argument(..., help="arXiv source: .tar.gz, gzipped .tex, .tex, or a folder."),
-    output: Path = typer.Option(..., "--output", "-o", help="Write the HTML here (report: PAPER.latexml.json beside it)."),
-    timeout: float = typer.Option(600, "--timeout", help="Seconds before LaTeXML is stopped."),
+    src: Path = typer.Argument(..., help="arXiv source: .tar.gz, gzipped .tex, .tex, a folder, or an arXiv "
+                               "bulk tar of sources (arXiv_src_YYMM_NNN.tar, read in place)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Write the HTML here (report: PAPER.latexml.json beside it); "
+                                "for a bulk tar, a folder: OUT/<id>.html."),
+    paper: str = typer.Option("", "--paper", help="With a bulk tar: convert only this paper id."),
+    timeout: float = typer.Option(600, "--timeout", help="Seconds before LaTeXML is stopped (scaled up for large sources)."),
     memory_mb: int = typer.Option(4096, "--memory-mb", help="Address-space limit for LaTeXML in MiB (0: none)."),
 ) -> None:
-    """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext)."""
-    from nougat_align.latexml import latexml_to_html
-    from nougat_align.write import check_file
+    """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext), as arXiv does."""
+    from nougat_align.errors import InputError
+    from nougat_align.latexml import convert_bulk, latexml_to_html
+    from nougat_align.sources import is_bulk_tar
+    from nougat_align.write import check_file, check_folder
 
+    if src.is_file() and is_bulk_tar(src):
+        reports = convert_bulk(src, check_folder(output, what="HTML folder"), paper=paper, timeout=timeout,
+                               memory_mb=memory_mb)
+        for report in reports:
+            typer.echo(report.summary(), err=True)
+        ok = sum(r.ok for r in reports)
+        typer.echo(f"{src.name}: {ok}/{len(reports)} sources converted -> {output}", err=True)
+        if not ok:
+            raise InputError(f"{src}: no source converted")
+        return
     report = latexml_to_html(src, check_file(output), timeout=timeout, memory_mb=memory_mb)
     typer.echo(report.summary(), err=True)
 
@@ -129,8 +144,8 @@ def split(
                            dpi=dpi, images=not no_images, style=style)
     for w in result.warnings:
         typer.echo(f"warning: {w}", err=True)
-    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.reasons.items()))
-    typer.echo(f"{result.paper_id}: kept {result.kept}/{result.num_pages} pages"
+    reasons = ", ".join(f"{k}: {v}" for k, v in sorted(result.drops.items()))
+    typer.echo(f"{result.paper}: kept {result.kept}/{result.pages} pages"
                + (f" (dropped {reasons})" if reasons else "") + f" -> {output}", err=True)
 
 
@@ -189,11 +204,13 @@ def run(
     output: Path = typer.Option(..., "--output", "-o", help="Output folder: OUT/<paper>/NN.mmd, NN.png, meta.json, "
                                 "plus manifest.jsonl, stats.json, logs/."),
     html: Optional[Path] = typer.Option(None, "--html", help="Folder of LaTeXML HTML files (<id>.html), searched recursively."),
-    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>.pdf, <id>vN.pdf) and/or arXiv bulk tars of PDFs."),
+    pdfs: Optional[Path] = typer.Option(None, "--pdfs", help="Folder of PDFs (<id>.pdf, <id>vN.pdf) and/or arXiv bulk tars of PDFs, "
+                                "or one such tar."),
     figures: str = typer.Option("detect", "--figures", help="Folder of pdffigures2 JSON (<id>.json); papers without one use "
                                 "the built-in detector. Or 'detect' / 'none' for every paper."),
-    sources: Optional[Path] = typer.Option(None, "--sources", help="Folder of arXiv sources: papers with a PDF but no HTML "
-                                           "are converted with LaTeXML first."),
+    sources: Optional[Path] = typer.Option(None, "--sources", help="Folder of arXiv sources (<id>.gz, <id>.tar.gz, folders) "
+                                           "and/or arXiv bulk tars of sources (read in place), or one such tar: papers with a "
+                                           "PDF but no HTML are converted with LaTeXML first."),
     input_dir: Optional[Path] = typer.Option(None, "--input", help="One folder holding per-paper files (<id>.pdf, <id>.html, "
                                              "<id>.json) or per-paper subfolders, instead of --html/--pdfs."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Worker processes (default: CPU count); "
@@ -212,8 +229,8 @@ def run(
     no_images: bool = typer.Option(False, "--no-images", help="Do not render page PNGs."),
     limit: Optional[int] = typer.Option(None, "--limit", min=0, help="Stop after this many papers (smoke runs)."),
     cache: Optional[Path] = typer.Option(None, "--cache", help="LaTeXML HTML cache for --sources (default: OUT/.cache/html)."),
-    latexml_timeout: float = typer.Option(600, "--latexml-timeout", min=1, help="Seconds LaTeXML may take per source "
-                                          "(on top of --timeout)."),
+    latexml_timeout: float = typer.Option(600, "--latexml-timeout", min=1, help="Seconds LaTeXML may take per source, "
+                                          "scaled up for large sources (on top of --timeout)."),
     style: str = typer.Option(DEFAULT_STYLE, "--style", help=_STYLE_HELP),
 ) -> None:
     """Build a dataset from a dump of papers: resumable, one paper at a time, in parallel.

@@ -10,33 +10,17 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
 from nougat_align import __version__
 from nougat_align.html2md import html_to_markdown
 from nougat_align.pdf_text import open_pdf
-from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PlacedFloat, Record
+from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PaperResult, PlacedFloat
 from nougat_align.render import DEFAULT_DPI, render_pages
 from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
 from nougat_align.style import DEFAULT_STYLE, check_style, restyle
 from nougat_align.write import atomic_dir
-
-
-@dataclass(frozen=True)
-class PaperResult(Record):
-    """What happened to one paper (the batch manifest stores one per paper)."""
-
-    paper_id: str
-    status: str  # ok | partial | failed
-    num_pages: int
-    kept: int
-    reasons: dict[str, int] = field(default_factory=dict)  # drop reason -> pages
-    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
-    warnings: tuple[str, ...] = ()
-    timings: dict[str, float] = field(default_factory=dict)
-    out_dir: str = ""
 
 
 def load_markdown(html: Optional[Path] = None, md: Optional[Path] = None) -> Markdown:
@@ -57,9 +41,11 @@ def load_markdown(html: Optional[Path] = None, md: Optional[Path] = None) -> Mar
 def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
                   figures: FiguresArg = "detect", min_score: float = DEFAULT_MIN_SCORE,
                   dpi: int = DEFAULT_DPI, images: bool = True,
-                  paper_id: Optional[str] = None, style: str = DEFAULT_STYLE) -> PaperResult:
+                  paper_id: Optional[str] = None, style: str = DEFAULT_STYLE,
+                  bibliography_source: str = "") -> PaperResult:
     """Align one paper and write its pages (markdown in ``style``, see :mod:`nougat_align.style`).
-    ``markdown`` is a ``Markdown`` or an HTML path."""
+    ``markdown`` is a ``Markdown`` or an HTML path.  ``bibliography_source`` (of a source
+    LaTeXML converted) is recorded in ``meta.json``."""
     check_style(style)
     t0 = time.perf_counter()
     html_timing = 0.0
@@ -87,7 +73,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             (tmp / f"{p.page:02d}.mmd").write_text(restyle(alignment.page_markdown(p), style), encoding="utf-8")
             if images:
                 (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
-        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes)
+        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes, bibliography_source)
         (tmp / "meta.json").write_text(meta.to_json(), encoding="utf-8")
         timings["write"] = round(time.perf_counter() - t0 - sum(timings.values()), 5)
         timings["total"] = round(time.perf_counter() - t0, 5)
@@ -96,14 +82,15 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
     for p in alignment.pages:
         if not p.kept:
             reasons[p.reason] = reasons.get(p.reason, 0) + 1
-    return PaperResult(paper_id=paper_id, status=alignment.status, num_pages=alignment.num_pages,
-                       kept=sum(p.kept for p in alignment.pages), reasons=reasons,
+    return PaperResult(paper=paper_id, status=alignment.status, pages=alignment.num_pages,
+                       kept=sum(p.kept for p in alignment.pages), drops=reasons,
                        relabeled=sum(p.relabeled for p in alignment.pages if p.kept),
                        warnings=tuple(markdown.warnings) + alignment.warnings, timings=timings,
-                       out_dir=str(out_dir))
+                       bibliography_source=bibliography_source)
 
 
-def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict) -> PaperMeta:
+def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict,
+               bibliography_source: str = "") -> PaperMeta:
     """The paper's ``meta.json`` record; ``boxes`` maps (kind, NUMBER) to the float's ``FloatRecord``."""
     md = alignment.markdown
     floats = {f.id: f for f in md.floats}
@@ -139,4 +126,5 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         dpi=dpi,
         warnings=tuple(md.warnings) + tuple(alignment.warnings),
         pages=tuple(pages),
+        bibliography_source=bibliography_source,
     )

@@ -255,6 +255,45 @@ def _apply(text: str, relabels: tuple[Relabel, ...], target: str, start: int = 0
     return "".join(out)
 
 
+# ---------------------------------------------------------------- one paper's outcome ---
+
+
+@dataclass(frozen=True)
+class PaperResult(Record):
+    """What happened to one paper: ``process_paper`` returns it, the batch runner completes it
+    and appends it to ``OUT/manifest.jsonl`` (one JSON line per paper per run attempt).
+
+    ``status``: ok | partial | failed | timeout | skipped.  ``reason`` is a short cause for
+    counting (``no html``, ``pdf-only submission``, ``timeout``, ``done``, ...) and ``error``
+    the full one-line message.  ``drops`` counts dropped pages by reason.  ``timings`` holds
+    stage seconds (``latexml`` when the HTML was converted in this run).
+    ``bibliography_source`` says where a converted source's references came from
+    (bbl | bibtex | latexml | inline | none; empty when the HTML was given).
+    """
+
+    paper: str
+    status: str
+    reason: str = ""
+    error: str = ""
+    pages: int = 0
+    kept: int = 0
+    drops: dict[str, int] = field(default_factory=dict)
+    relabeled: int = 0  # labels on kept pages rewritten to what the page prints
+    warnings: tuple[str, ...] = ()
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+    pdf: str = ""
+    html: str = ""
+    bibliography_source: str = ""
+    run: str = ""
+
+    def to_json(self) -> str:
+        """One manifest line; fields at their default are left out (``from_dict`` restores them)."""
+        defaults = PaperResult(paper="", status="").to_dict()
+        data = {k: v for k, v in self.to_dict().items() if k in ("paper", "status") or v != defaults[k]}
+        return json.dumps(data, ensure_ascii=False)
+
+
 # ------------------------------------------------------------ meta.json (output) -------
 
 
@@ -317,6 +356,14 @@ class PaperMeta(Record):
     dpi: Optional[int]
     warnings: tuple[str, ...] = ()
     pages: tuple[PageMeta, ...] = ()
+    bibliography_source: str = ""  # of a source converted in this run: bbl | bibtex | latexml | inline | none
+
+    def to_dict(self) -> dict[str, Any]:
+        """``bibliography_source`` only when known (a converted source)."""
+        data = super().to_dict()
+        if not self.bibliography_source:
+            del data["bibliography_source"]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"

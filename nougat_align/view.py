@@ -184,14 +184,14 @@ def _find_pdf(p: PaperInput) -> tuple[Optional[Path], str]:
 def _find_markdown(p: PaperInput):
     """The paper's ``Markdown`` rebuilt from its HTML when it matches meta.json, or why not."""
     from nougat_align.html2md import html_to_markdown
-    from nougat_align.latexml import _safe_name
+    from nougat_align.sources import safe_name
 
     name = p.record.get("html", "")
     if not name:
         return None, "no text: the run writes markdown of kept pages only, and no manifest names the paper's HTML"
     candidates = [Path(name)]
     if not name.lower().endswith((".html", ".htm", ".xhtml")):  # a LaTeX source: its cached HTML
-        candidates = sorted(Path(p.cache).glob(f"{_safe_name(Path(name).name, 'source')}-*.html"))
+        candidates = sorted(Path(p.cache).glob(f"{safe_name(Path(name).name, 'source')}-*.html"))
     for path in candidates:
         if not path.is_file():
             continue

@@ -5,6 +5,7 @@ off where they do not matter, so a run of a few papers takes about a second.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -20,7 +21,8 @@ import pytest
 
 from conftest import FIXTURES, PAPERS, ROOT, require_tool
 from nougat_align import batch, pipeline
-from nougat_align.batch import Dump, PaperJob, PaperRecord, Settings, parse_id, run_batch, shard_of
+from nougat_align.batch import Dump, PaperJob, Settings, parse_id, run_batch, shard_of
+from nougat_align.records import PaperResult
 
 FAST = dict(figures="none", images=False)
 
@@ -68,11 +70,11 @@ def small_dump(root: Path, names=("basic", "floats", "robust")) -> Dump:
     return Dump(input=root)
 
 
-def manifest(out: Path, name: str = "manifest.jsonl") -> list[PaperRecord]:
-    return [PaperRecord.from_dict(json.loads(line)) for line in (out / name).read_text().splitlines()]
+def manifest(out: Path, name: str = "manifest.jsonl") -> list[PaperResult]:
+    return [PaperResult.from_dict(json.loads(line)) for line in (out / name).read_text().splitlines()]
 
 
-def last_run(out: Path) -> dict[str, PaperRecord]:
+def last_run(out: Path) -> dict[str, PaperResult]:
     records = manifest(out)
     run = records[-1].run
     return {r.paper: r for r in records if r.run == run}
@@ -107,6 +109,21 @@ def test_parse_id(name, expected):
     assert parse_id(name) == expected
 
 
+def test_paper_result_and_job_round_trip():
+    from nougat_align.sources import BulkMember
+
+    r = PaperResult(paper="2301.00011", status="partial", reason="", pages=3, kept=2,
+                    drops={"low score": 1}, warnings=("w",), seconds=1.5,
+                    timings={"latexml": 1.0, "render": 0.1}, pdf="a.tar:2301/2301.00011v1.pdf",
+                    html="b.tar:2301/2301.00011.gz", bibliography_source="bbl", run="r")
+    assert PaperResult.from_dict(json.loads(r.to_json())) == r
+    assert PaperResult.from_dict(json.loads(PaperResult(paper="p", status="ok").to_json())) == \
+        PaperResult(paper="p", status="ok")
+    job = PaperJob(paper="2301.00011", pdf="a.tar", pdf_member=BulkMember("a.tar", "2301/x.pdf", 512, 9),
+                   source="b.tar", source_member=BulkMember("b.tar", "2301/x.gz", 1024, 7))
+    assert PaperJob.from_dict(json.loads(json.dumps(job.to_dict()))) == job
+
+
 def test_discover_pairs_by_id_versions_tars_and_problems(tmp_path):
     html, pdfs = make_dump(tmp_path)
     figures = tmp_path / "figures"
@@ -120,8 +137,9 @@ def test_discover_pairs_by_id_versions_tars_and_problems(tmp_path):
     assert jobs["2301.00001"].figures.endswith("2301.00001v2.json")
     assert jobs["hep-th9901001"].html.endswith("hep-th9901001v1.html")
     tarred = jobs["2301.00003"]
-    assert tarred.pdf.endswith("arXiv_pdf_2301_001.tar") and tarred.member == "2301/2301.00003v2.pdf"
-    assert tarred.offset > 0 and tarred.size == (PAPERS / "mathheavy/paper.pdf").stat().st_size
+    assert tarred.pdf.endswith("arXiv_pdf_2301_001.tar") and tarred.pdf_member.name == "2301/2301.00003v2.pdf"
+    assert tarred.pdf_member.offset > 0
+    assert tarred.pdf_member.size == (PAPERS / "mathheavy/paper.pdf").stat().st_size
     assert jobs["2301.00005"].problem == "no html"
     assert jobs["2301.00008"].problem == "no pdf" and not jobs["2301.00008"].pdf
     assert all(not j.problem for p, j in jobs.items() if p not in ("2301.00005", "2301.00008"))
@@ -392,6 +410,46 @@ def test_sources_without_html_are_converted_with_latexml(tmp_path):
     assert recs["2303.00002"].status == "failed" and recs["2303.00002"].reason == "not latex"
 
 
+def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
+    """arXiv's bulk shape: sources and PDFs in two tars of one folder, nothing unpacked
+    but the paper being converted; PDF-only and corrupt members recorded with a reason."""
+    require_tool("latexmlc", "pdflatex", "bibtex")
+    bulk = FIXTURES / "sources" / "bulk"
+    dump = Dump(pdfs=bulk, sources=bulk)
+    jobs = {j.paper: j for j in dump.jobs()}
+    assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
+    assert jobs["2301.00012"].source_member.name == "2301/2301.00012.gz"
+    assert jobs["2301.00012"].pdf_member.name == "2301/2301.00012v2.pdf"
+    assert jobs["2301.00013"].problem == "pdf-only submission"
+    before = sorted(p.name for p in bulk.iterdir())
+    out = tmp_path / "out"
+    stats = run_batch(dump, Settings(out=str(out), **FAST), workers=2, timeout=120)
+    assert sorted(p.name for p in bulk.iterdir()) == before  # read in place
+    recs = last_run(out)
+    bbl = recs["2301.00011"]
+    assert bbl.status in ("ok", "partial") and bbl.kept >= 1 and bbl.bibliography_source == "bbl"
+    assert bbl.timings["latexml"] > 0
+    meta = json.loads((out / "2301.00011" / "meta.json").read_text())
+    assert meta["bibliography_source"] == "bbl" and meta["pdf"] == "2301.00011v1.pdf"
+    # the references are the .bbl's (the PDF's), not LaTeXML's rendering of a .bib
+    pages = "".join(p.read_text() for p in sorted((out / "2301.00011").glob("*.mmd")))
+    assert "only the submitted bbl file describes" in pages
+    assert "following the protocol of Zebra (2001)" in pages and "(Zebra, 2001)" in pages  # natbib as printed
+    assert recs["2301.00012"].status in ("ok", "partial") and recs["2301.00012"].bibliography_source == "none"
+    assert recs["2301.00013"].status == "failed" and recs["2301.00013"].reason == "pdf-only submission"
+    assert recs["2301.00014"].status == "failed" and recs["2301.00014"].reason == "corrupt archive"
+    assert stats["latexml"]["runs"] == 2 and stats["bibliography_sources"] == {"bbl": 1, "none": 1}
+    assert stats["stage_seconds_per_paper"]["latexml"] > 0
+    assert {s["paper"] for s in stats["latexml"]["slowest"]} == {"2301.00011", "2301.00012"}
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=200)
+    console.print(batch.summary_table(stats))
+    text = console.file.getvalue()
+    assert "LaTeXML" in text and "bbl 1" in text, text
+    assert stats["paper_failure_reasons"] == {"pdf-only submission": 1, "corrupt archive": 1}
+
+
 # --------------------------------------------------------------------------------- CLI ---
 
 
@@ -416,3 +474,22 @@ def test_cli_rejects_bad_arguments_in_one_line(tmp_path):
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         "nougat-align: error: with a PDF folder, give an HTML folder and/or a sources folder"]
+
+
+def test_bulk_tars_in_one_input_folder_or_given_as_files(tmp_path):
+    """--input: the bulk tars of sources and PDFs side by side in one folder; or each tar
+    given itself as --sources / --pdfs."""
+    for tar in (FIXTURES / "sources" / "bulk").iterdir():
+        _copy(tar, tmp_path / "dump" / tar.name)
+    jobs = {j.paper: j for j in Dump(input=tmp_path / "dump").jobs()}
+    assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
+    assert jobs["2301.00011"].source_member.name == "2301/2301.00011.gz"
+    assert jobs["2301.00013"].problem == "pdf-only submission"
+    # the two tars given as files rather than folders
+    bulk = FIXTURES / "sources" / "bulk"
+    jobs = {j.paper: j for j in Dump(pdfs=bulk / "arXiv_pdf_2301_001.tar",
+                                     sources=bulk / "arXiv_src_2301_001.tar").jobs()}
+    assert set(jobs) == {"2301.00011", "2301.00012", "2301.00013", "2301.00014"}
+    assert jobs["2301.00012"].source_member.name == "2301/2301.00012.gz"
+    with pytest.raises(batch.InputError):
+        Dump(pdfs=bulk, sources=FIXTURES / "sources" / "multi.tar.gz")  # a submission, not a bulk tar

@@ -18,6 +18,7 @@ import pytest
 
 from conftest import FIXTURES, require_tool
 from nougat_align import latexml as lx
+from nougat_align import sources
 from nougat_align.errors import InputError, ToolError
 
 SOURCES = FIXTURES / "sources"
@@ -40,11 +41,12 @@ PAPER = "\\documentclass{article}\n\\begin{document}\nText.\n\\end{document}\n"
 def test_fixture_archives_are_reproducible(tmp_path):
     """make_sources.py regenerates exactly the committed archives."""
     copy = tmp_path / "sources"
-    shutil.copytree(SOURCES, copy, ignore=shutil.ignore_patterns("*.gz", "pdfonly.pdf"))
+    shutil.copytree(SOURCES, copy, ignore=shutil.ignore_patterns("*.gz", "pdfonly.pdf", "*.tar"))
     subprocess.run([sys.executable, str(copy / "make_sources.py")], check=True,
                    capture_output=True)
     for name in ("single.gz", "multi.tar.gz", "readme.tar.gz", "nomain.tar.gz",
-                 "notlatex.gz", "pdfonly.pdf", "pdfonly.gz"):
+                 "notlatex.gz", "pdfonly.pdf", "pdfonly.gz", "bulk/arXiv_src_2301_001.tar",
+                 "bulk/arXiv_pdf_2301_001.tar"):
         assert (copy / name).read_bytes() == (SOURCES / name).read_bytes(), name
 
 
@@ -186,7 +188,7 @@ def test_unpack_corrupt_archive(tmp_path):
 
 
 def test_unpack_stops_a_decompression_bomb(tmp_path, monkeypatch):
-    monkeypatch.setattr(lx, "MAX_UNPACKED_BYTES", 1000)
+    monkeypatch.setattr(sources, "MAX_UNPACKED_BYTES", 1000)
     with pytest.raises(InputError) as info:
         lx.unpack_source(SOURCES / "notlatex.gz", tmp_path / "u")  # 4096 bytes inside
     assert info.value.reason == lx.REASON_TOO_LARGE
@@ -399,3 +401,60 @@ def test_missing_latexmlc_is_a_tool_error(tmp_path, monkeypatch):
     with pytest.raises(ToolError, match="latexmlc not found"):
         lx.latexml_to_html(SOURCES / "single.tex", tmp_path / "x.html")
     assert not (tmp_path / "x.latexml.json").exists()
+
+
+# ------------------------------------------------------------------ bulk tars, bibliography --
+
+
+def test_bulk_tar_members_listed_in_place_and_read_by_offset():
+    archive = SOURCES / "bulk" / "arXiv_src_2301_001.tar"
+    assert sources.is_bulk_tar(archive)
+    assert not sources.is_bulk_tar(SOURCES / "bulk" / "arXiv_pdf_2301_001.tar")  # PDFs only
+    assert not sources.is_bulk_tar(SOURCES / "multi.tar.gz")  # one submission
+    members = list(sources.bulk_members(archive))
+    assert [m.stem for m in members] == ["2301.00011", "2301.00012", "2301.00013", "2301.00014"]
+    assert all(m.offset > 0 for m in members)
+    assert sources.read_member(members[1]) == (SOURCES / "single.gz").read_bytes()
+
+
+def test_cli_converts_a_bulk_tar_member_by_member(tmp_path):
+    """.bbl-only bibliography used as the PDF printed it; single .tex; PDF-only and corrupt
+    members reported with their reason and the others still converted."""
+    require_tool("latexmlc")
+    out = tmp_path / "html"
+    r = subprocess.run([sys.executable, "-m", "nougat_align", "latexml",
+                        str(SOURCES / "bulk" / "arXiv_src_2301_001.tar"), "-o", str(out)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "2/4 sources converted" in r.stderr
+    reports = {p.name.split(".latexml")[0]: lx.read_report(p) for p in out.glob("*.latexml.json")}
+    assert reports["2301.00011"].ok and reports["2301.00011"].bibliography_source == "bbl"
+    assert reports["2301.00011"].source.endswith("arXiv_src_2301_001.tar:2301/2301.00011.gz")
+    html = (out / "2301.00011.html").read_text()
+    assert "only the submitted bbl file describes" in html
+    assert "Zebra,," not in html  # apalike labels read as natbib reads them (LaTeXML 0.8.7 bug)
+    assert reports["2301.00012"].ok and reports["2301.00012"].bibliography_source == "none"
+    assert reports["2301.00013"].reason == lx.REASON_PDF_ONLY
+    assert reports["2301.00014"].reason == lx.REASON_BAD_ARCHIVE
+    assert not (out / "2301.00013.html").exists() and not (out / "2301.00014.html").exists()
+
+
+def test_bib_without_bbl_gets_a_bbl_from_bibtex(tmp_path):
+    """A .bib but no .bbl: pdflatex + bibtex make the .bbl the PDF was built with."""
+    require_tool("latexmlc", "pdflatex", "bibtex")
+    src = tmp_path / "src"
+    shutil.copytree(SOURCES / "bibdir", src)
+    report = lx.latexml_to_html(src, tmp_path / "out.html")
+    assert report.bibliography_source == "bibtex"
+    html = (tmp_path / "out.html").read_text()
+    assert "Fog logs kept by lighthouse keepers" in html  # plain.bst's casing: BibTeX's, not LaTeXML's
+    assert sorted(p.name for p in src.iterdir()) == ["main.tex", "refs.bib"]  # source untouched
+
+
+def test_time_limit_grows_with_the_tex_size(tmp_path):
+    _write(tmp_path, {"a.tex": "x" * 1000})
+    assert lx.time_limit(600, tmp_path) == 600
+    _write(tmp_path, {"b.tex": "x" * (3 * lx.TEX_BYTES_PER_BASE_LIMIT)})
+    assert 600 * 2.9 < lx.time_limit(600, tmp_path) <= 600 * lx.MAX_LIMIT_SCALE
+    _write(tmp_path, {"c.tex": "x" * (10 * lx.TEX_BYTES_PER_BASE_LIMIT)})
+    assert lx.time_limit(600, tmp_path) == 600 * lx.MAX_LIMIT_SCALE

@@ -191,7 +191,7 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
     html, pdf = PAPERS / "floats" / "paper.html", PAPERS / "floats" / "paper.pdf"
     a = process_paper(html, pdf, tmp_path / "a", dpi=50, paper_id="floats")
     process_paper(html, pdf, tmp_path / "b", dpi=50, paper_id="floats")
-    assert a.kept == a.num_pages == 5
+    assert a.kept == a.pages == 5
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted([f"{i:02d}.{ext}" for i in range(1, 6) for ext in ("mmd", "png")]
                            + ["meta.json", "timings.json"])
@@ -215,7 +215,7 @@ def test_min_score_drops_pages_with_reason(tmp_path):
     meta = json.loads((tmp_path / "o" / "meta.json").read_text())
     dropped = [p for p in meta["pages"] if not p["kept"]]
     assert dropped and all(p["reason"] == "low score" and p["score"] < 1.0 for p in dropped)
-    assert result.reasons.get("low score") == len(dropped)
+    assert result.drops.get("low score") == len(dropped)
     for p in dropped:
         assert not (tmp_path / "o" / f"{p['page']:02d}.mmd").exists()
 
@@ -295,7 +295,7 @@ def test_pair_sharing_a_few_sentences_is_a_mismatch(tmp_path, basic_md):
     md = replace(basic_md, text=basic_md.text + "\n\n" + shared + "\n")
     out = tmp_path / "out"
     result = process_paper(md, PAPERS / "twocol" / "paper.pdf", out, images=False)
-    assert result.kept == 0 and result.reasons == {"mismatch": 5}
+    assert result.kept == 0 and result.drops == {"mismatch": 5}
     assert not list(out.glob("*.mmd"))
 
 
