@@ -3,6 +3,7 @@ read by the index through the same type), paper folders that never swallow other
 and HTML of unknown encoding."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -48,6 +49,14 @@ def test_meta_json_round_trips_through_its_record(paper):
     raw = json.loads(text)
     unboxed = [f for p in raw["pages"] for f in p["floats"] if "box_pt" not in f]
     assert all(set(f) == {"id", "kind", "number"} for f in unboxed)  # no nulls for unknown boxes
+
+
+def test_bibliography_source_is_written_only_when_known(paper):
+    meta = PaperMeta.from_json((paper / "meta.json").read_text(encoding="utf-8"))
+    assert meta.bibliography_source == "" and "bibliography_source" not in meta.to_dict()
+    converted = dataclasses.replace(meta, bibliography_source="bbl")
+    assert json.loads(converted.to_json())["bibliography_source"] == "bbl"
+    assert PaperMeta.from_json(converted.to_json()) == converted
 
 
 def test_meta_json_of_an_earlier_version_still_reads(paper):
