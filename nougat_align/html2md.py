@@ -27,6 +27,7 @@ from typing import Iterable, Optional, Union
 
 from lxml import etree, html as lxml_html
 
+from nougat_align import mmd
 from nougat_align.errors import InputError
 from nougat_align.records import Float, Footnote, Markdown
 
@@ -149,31 +150,8 @@ def _squash(text: str) -> str:
     return _WS.sub(" ", text).strip()
 
 
-def _wrap(marker: str, text: str) -> str:
-    """``**x**`` around the non-blank core of ``text``, keeping outer spaces outside."""
-    core = text.strip()
-    if not core:
-        return text
-    lead = text[: len(text) - len(text.lstrip())]
-    trail = text[len(text.rstrip()):]
-    if core.startswith(marker) and core.endswith(marker):
-        return text
-    return f"{lead}{marker}{core}{marker}{trail}"
-
-
 def _tag_text(el) -> str:
     return _squash("".join(el.itertext()))
-
-
-_MATH_SPAN = re.compile(r"(\\\(.*?\\\))")
-
-
-def _escape_tabular(text: str) -> str:
-    """Escape LaTeX specials in a table cell's text, leaving its math alone."""
-    parts = _MATH_SPAN.split(text)
-    for i in range(0, len(parts), 2):
-        parts[i] = re.sub(r"(?<!\\)([%&#_$])", r"\\\1", parts[i])
-    return "".join(parts)
 
 
 def _math_text(el) -> str:
@@ -271,7 +249,7 @@ class _Converter:
             self.emit("# " + self.title)
             return
         if tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
-            self.emit("#" * 6 + " " + self.inline_children(el))
+            self.emit(mmd.heading(6, self.inline_children(el)))
             return
         if tag == "section" or cls & set(HEADING_LEVEL):
             self.section(el, cls, depth)
@@ -327,7 +305,7 @@ class _Converter:
             if not isinstance(child.tag, str):
                 continue
             if child.tag in ("h1", "h2", "h3", "h4", "h5", "h6") and _has(child, "ltx_title"):
-                self.emit("#" * level + " " + self.heading(child, "ltx_appendix" in cls))
+                self.emit(mmd.heading(level, self.heading(child, "ltx_appendix" in cls)))
                 continue
             if self.is_block(child):
                 self.flush(pending)
@@ -352,7 +330,7 @@ class _Converter:
                 title = self.inline_children(child, plain=True) or default
             else:
                 rest.append(child)
-        self.emit("###### " + title)
+        self.emit(mmd.heading(6, title))
         holder = etree.Element("div")
         holder.text = el.text
         for child in rest:
@@ -442,7 +420,7 @@ class _Converter:
         tag_el = next((c for c in h.iter() if isinstance(c.tag, str) and _has(c, "ltx_tag")), None)
         text = self.inline_children(h, plain=True)
         if tag_el is None:
-            return _wrap("_", text) if text.lower().startswith("proof") else text
+            return mmd.wrap("_", text) if text.lower().startswith("proof") else text
         tag = self.inline_children(tag_el, plain=True)
         rest = text[len(tag):].strip() if text.startswith(tag) else text
         rest = re.sub(r"\(\s+", "(", rest)
@@ -522,9 +500,9 @@ class _Converter:
                         tex_parts.append("\\text{" + _squash("".join(node.itertext())) + "}")
             tex = " ".join(p for p in tex_parts if p)
             if tex:
-                rows.append("\\[" + tex + (f" \\tag{{{tag}}}" if tag else "") + "\\]")
+                rows.append(mmd.display_math(tex, tag))
             elif tag and rows and "\\tag" not in rows[-1]:  # a group number on its own row
-                rows[-1] = rows[-1][:-2] + f" \\tag{{{tag}}}\\]"
+                rows[-1] = mmd.with_tag(rows[-1], tag)
         return "\n".join(rows)
 
     def tabular(self, table) -> str:
@@ -549,7 +527,7 @@ class _Converter:
                 cls = _classes(td)
                 span = int(td.get("colspan") or 1)
                 rspan = int(td.get("rowspan") or 1)
-                text = _escape_tabular(self.inline_children(td, plain=True))
+                text = mmd.escape_tabular(self.inline_children(td, plain=True))
                 a = "c" if "ltx_align_center" in cls else "r" if "ltx_align_right" in cls else "l"
                 if cls & {"ltx_border_t", "ltx_border_tt"}:
                     top = True
@@ -559,11 +537,11 @@ class _Converter:
                     for rr in range(r + 1, r + rspan):
                         for cc in range(col, col + span):
                             occupied[(rr, cc)] = True
-                    text = f"\\multirow{{{rspan}}}{{*}}{{{text}}}"
+                    text = mmd.multirow(rspan, text)
                 if span > 1:
                     left = "|" if "ltx_border_l" in cls else ""
                     right = "|" if "ltx_border_r" in cls else ""
-                    text = f"\\multicolumn{{{span}}}{{{left}{a}{right}}}{{{text}}}"
+                    text = mmd.multicolumn(span, f"{left}{a}{right}", text)
                 else:
                     aligns.setdefault(col, a)
                     vlines.setdefault(col, ("ltx_border_l" in cls, "ltx_border_r" in cls))
@@ -580,20 +558,9 @@ class _Converter:
             spec += ("|" if left and c == 0 else "") + aligns.get(c, "l") + ("|" if right else "")
         if not any(c.strip() for cells, _, _ in out_rows for c in cells):
             return ""  # a tabular used only to lay out images
-        lines = [f"\\begin{{tabular}}{{{spec}}}"]
-        prev_bottom = False
-        for cells, top, bottom in out_rows:
-            if top and not prev_bottom:
-                lines.append("\\hline")
-            lines.append(" & ".join(cells) + " \\\\")
-            if bottom:
-                lines.append("\\hline")
-            prev_bottom = bottom
-        lines.append("\\end{tabular}")
-        return "\n".join(lines)
+        return mmd.tabular(spec, out_rows)
 
     def list_(self, el, level: int) -> str:
-        indent = "  " * level
         out = []
         ordered = el.tag == "ol" or _has(el, "ltx_enumerate")
         if el.tag == "dl":
@@ -605,8 +572,8 @@ class _Converter:
                     term = self.inline_children(child)
                 elif child.tag == "dd":
                     body = self.item_body(child, level)
-                    head = _wrap("**", term) if term else ""
-                    out.append(f"{indent}* {head} {body}".rstrip())
+                    head = mmd.wrap("**", term) if term else ""
+                    out.append(mmd.list_item(level, "*", f"{head} {body}"))
                     term = ""
             return "\n".join(out)
         for n, li in enumerate((c for c in el if isinstance(c.tag, str) and c.tag == "li"), 1):
@@ -617,7 +584,7 @@ class _Converter:
             else:
                 marker = "*" if label in ("", "•", "–", "-", "∙", "◦", "∗", "⋅", "*") else f"* {label}"
             body = self.item_body(li, level, skip=tag_el)
-            out.append(f"{indent}{marker} {body}".rstrip())
+            out.append(mmd.list_item(level, marker, body))
         return "\n".join(out)
 
     def item_body(self, li, level: int, skip=None) -> str:
@@ -662,8 +629,7 @@ class _Converter:
                 lines.append(self.inline_children(line, code=True).strip("\n").rstrip())
         else:
             lines = ["".join(el.itertext()).rstrip("\n")]
-        body = "\n".join(lines).strip("\n")
-        return f"```\n{body}\n```" if body.strip() else ""
+        return mmd.code_block(lines)
 
     def bibliography(self, el) -> None:
         items = []
@@ -682,7 +648,7 @@ class _Converter:
             blocks = [self.inline_children(b) for b in li
                       if isinstance(b.tag, str) and _has(b, "ltx_bibblock") and not _has(b, "ltx_bib_cited")]
             text = " ".join(b for b in blocks if b)
-            items.append(_squash(f"* {label} {text}"))
+            items.append(mmd.reference_item(label, text))
         if items:
             self.emit("\n".join(items))
 
@@ -745,9 +711,9 @@ class _Converter:
         if plain or code:
             return text
         if "ltx_font_bold" in cls or tag in ("b", "strong"):
-            text = _wrap("**", text)
+            text = mmd.wrap("**", text)
         if "ltx_font_italic" in cls or tag in ("i", "em") and "ltx_font_upright" not in cls:
-            text = _wrap("_", text)
+            text = mmd.wrap("_", text)
         return text
 
     def note(self, el) -> str:
@@ -764,15 +730,15 @@ class _Converter:
         if not text:
             return ""
         self.add_footnote(el.get("id") or "", mark, text)
-        return f"\\({{}}^{{{mark}}}\\)" if mark else ""
+        return mmd.footnote_mark(mark)
 
     def add_footnote(self, nid: str, mark: str, text: str) -> None:
         nid = nid or f"note{len(self.footnotes) + 1}"
         while nid in self._footnote_ids:
             nid += "'"
         self._footnote_ids.add(nid)
-        label = f"Footnote {mark}: " if mark else "Footnote: "
-        self.footnotes.append(Footnote(id=nid, mark=mark, text=text, mmd=label + text, anchor=self.anchor()))
+        self.footnotes.append(Footnote(id=nid, mark=mark, text=text, mmd=mmd.footnote_line(mark, text),
+                                       anchor=self.anchor()))
 
     def error(self, el) -> None:
         self.errors[_squash("".join(el.itertext()))[:40] or "?"] += 1

@@ -251,10 +251,12 @@ def _relabel_page(alignment: Alignment, p: PageText, pdf_page, page_doc) -> Page
     checks = [_heading(m, lines) for m in _HEADING_LINE.finditer(text, p.start, p.end)]
     checks += [_caption(f.id, f.mmd, f.caption, lines)
                for f in (floats[i] for i in p.floats if i in floats) if f.caption]
+    flat = "".join(ln.text for ln in pdf_page.lines).replace(" ", "")
+    checks += [_subfigure_tag(f.id, m, flat) for f in (floats[i] for i in p.floats if i in floats)
+               for m in _SUBFIGURE_TAG.finditer(f.mmd)]
     checks += [_footnote(n, lines) for n in (notes[i] for i in p.footnotes if i in notes) if n.mark]
     checks += [_theorem(m, text, spans) for m in heads]
     checks += [_list_item(m, lines) for m in _LIST_ITEM.finditer(text, p.start, p.end)]
-    flat = "".join(ln.text for ln in pdf_page.lines).replace(" ", "")
     checks += [([], f"({m.group(1)})".replace(" ", "") in flat) for m in _TAG.finditer(text, p.start, p.end)]
     edits = [e for edit, _ in checks for e in edit]
     unverified = sum(not ok for _, ok in checks)
@@ -333,6 +335,18 @@ def _caption(fid: str, mmd: str, caption: str, lines: _PageLines) -> tuple[list[
             return [], True
         return [Relabel(target=fid, start=line_start, end=at, text=new, kind="caption")], True
     return [], False
+
+
+_SUBFIGURE_TAG = re.compile(r"^\(([a-z]|[ivx]{1,4})\)(?:\n\n|$)", re.M)
+
+
+def _subfigure_tag(fid: str, m: "re.Match[str]", flat: str) -> tuple[list[Relabel], bool]:
+    """A subfigure's caption that is only its tag, ``(a)`` on a line of its own (LaTeXML
+    numbers subfigures the PDF may leave unlabelled): left out when the page does not
+    print ``(a)``."""
+    if m.group(0).rstrip() in flat:
+        return [], True
+    return [Relabel(target=fid, start=m.start(), end=m.end(), text="", kind="subfigure")], True
 
 
 def _footnote(note, lines: _PageLines) -> tuple[list[Relabel], bool]:

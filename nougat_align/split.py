@@ -36,7 +36,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from nougat_align import pdf_text
+from nougat_align import pdf_text, references
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
@@ -44,7 +44,7 @@ from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, j
                                      list_out_of_order, not_prose_spans, precision_coverage, prose, removable,
                                      unprinted_runs)
 from nougat_align.page_classifier import predict_pages
-from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
+from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText, Relabel
 from nougat_align.staircase import fit_staircase
 
 CHUNK_WORDS = 24
@@ -112,6 +112,17 @@ class _Page:
                 skipped = lines[:i][::-1] if from_end else lines[:i]  # in reading order
                 out.append(("".join("".join(x.words) for x in skipped), pattern))
         return out
+
+
+    def edge_or_all(self, edge: tuple[str, str], from_end: bool) -> tuple[str, str]:
+        """``edge``; when no line of the page is one the markdown has in its text (a float
+        and a display equation, no prose), the first (last) words of all its body lines,
+        so that such a page is scored on what it prints, not on nothing."""
+        if edge[1]:
+            return edge
+        pattern = "".join("".join(ln.words) for ln in self.body())
+        pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
+        return ("", pattern) if len(pattern) >= MIN_PATTERN else edge
 
 
 def _trigrams(words: Sequence[str]) -> set[tuple[str, str, str]]:
@@ -183,7 +194,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     clock.lap("figures")
     pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
     clock.lap("pdf_text")
-    return relabel(_align_pages(md, pages, records, min_score, clock), pages, doc)
+    return _align_pages(md, pages, records, min_score, clock, doc)
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
@@ -238,7 +249,7 @@ class _Edges:
 
 
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
-                 min_score: float, clock: _Clock) -> Alignment:
+                 min_score: float, clock: _Clock, doc=None) -> Alignment:
     P = len(pdf_pages)
     co = _Coords.of(md.text)
     pages = _classify_lines(md, co.toks, pdf_pages)
@@ -260,16 +271,28 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     note_pages = _place_footnotes(md, pages, offsets)
     clock.lap("floats")
     warnings: list[str] = []
-    result = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages, min_score, warnings)
+    result, evidence = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages,
+                                    min_score, warnings)
     for k, p in enumerate(result):  # where page k could start with a near-optimal staircase
         lo, hi = (co.joined_at_token(int(x[k]) * CHUNK_WORDS) for x in (stair.low, stair.high))
         result[k] = replace(p, uncertainty=(co.offset(lo), co.offset(hi)))
     clock.lap("score")
+    # labels as printed (``labels.relabel``) before the page check, so that a label the
+    # page prints in its own style ("FIG. 3" for LaTeXML's "Figure 3") counts as printed
+    # a page that scored low for its reference list goes on, to be checked with it rebuilt
+    result = [replace(p, kept=True) if p.reason == "low score"
+              and references.list_span(md.text, p.start, p.end) else p for p in result]
+    relabeled = relabel(Alignment(markdown=md, num_pages=P, pages=tuple(result), timings=clock.timings,
+                                  float_records=tuple(records)), pdf_pages, doc)
+    clock.timings["labels"] = relabeled.timings["labels"]
+    clock.t = time.perf_counter()
+    result = _check_pages(md, list(relabeled.pages), evidence, pages, pdf_pages, min_score, warnings)
     if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
                               and np.median([p.score for p in result]) < 0.5):
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
-        result = [replace(p, kept=False, reason="mismatch") if p.reason != "no text layer" else p
-                  for p in result]
+        result = [replace(p, kept=False, reason="mismatch", relabels=(), labels_unverified=0)
+                  if p.reason != "no text layer" else p for p in result]
+    clock.lap("score")
     kept = sum(p.kept for p in result)
     status = "ok" if kept == P else "partial" if kept else "failed"
     return Alignment(markdown=md, num_pages=P, pages=tuple(result), status=status,
@@ -346,6 +369,7 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
     heads: list[tuple[str, str]] = [("", "")] * P
     tails: list[tuple[str, str]] = [("", "")] * P
     cuts = np.zeros(P + 1, dtype=np.int64)
+    guessed = [False] * (P + 1)  # boundary placed by the staircase alone
     for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
         heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
@@ -353,6 +377,7 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
             cuts[0] = 0 if s is None or stair.low[0] == 0 else _take_back(joined, s.start, heads[0][0])
             continue
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
+        guessed[k] = s is None and e is None
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
                               fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS))
     # The last page ends where its last words are; what follows (markdown the PDF does not
@@ -362,13 +387,18 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
                                  int(cuts[P - 1]), len(joined), "end")
     rest = len(joined) - e.end if e is not None else 0
     cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
+    for k in range(P - 1, 0, -1):  # a guess (neither page has words here) yields to evidence after it
+        if guessed[k]:
+            cuts[k] = min(cuts[k], cuts[k + 1])
     return _Edges(heads, tails, np.maximum.accumulate(cuts))  # boundaries never cross
 
 
 def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
                  offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
-                 min_score: float, warnings: list[str]) -> list[PageText]:
-    """Step 7: each page's edges matched, its label repaired and checked both ways."""
+                 min_score: float, warnings: list[str]
+                 ) -> tuple[list[PageText], list["_Evidence"]]:
+    """Step 7: each page's edges matched and its label repaired; per page, the label's
+    prose words and its other (math, table, code) words, for ``_check_pages``."""
     text = md.text
     first = co.first_tokens(offsets)
     is_prose = _prose_mask(text, co.toks)
@@ -376,24 +406,30 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
     for f in md.floats + md.footnotes:
         words = norm_words(prose(f.mmd if isinstance(f, Float) else f.text))  # "Footnote" unprinted
         aside[f.id] = (words, list((Counter(norm_words(f.mmd)) - Counter(words)).elements()))
-    result = []
+    result, evidence = [], []
     for k, page in enumerate(pages):
         a, b = offsets[k], offsets[k + 1]
         own = tuple(f.id for f in md.floats if float_pages.get(f.id) == k)
         own_notes = tuple(n.id for n in md.footnotes if note_pages.get(n.id) == k)
-        md_norm = co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
-        start_score = _edge_score(edges.heads[k], md_norm, at_start=True)
-        end_score = _edge_score(edges.tails[k], md_norm, at_start=False)
-        score = round((start_score + end_score) / 2, 4)
         printed = page.printed
         removed, words, other = _repair(text, co.toks, is_prose, first[k], first[k + 1], printed)
+        # the label's words as written: the spans cut out of it left out
+        md_norm = "".join(w for i, w in enumerate(co.toks.words[first[k]:first[k + 1]], first[k])
+                          if not any(x <= co.toks.starts[i] < y for x, y in removed)) if removed else \
+            co.joined[co.joined_at_token(first[k]):co.joined_at_token(first[k + 1])]
+        head, tail = edges.heads[k], edges.tails[k]
+        if md_norm:  # a label with words: score it even when no line of the page is prose
+            head, tail = page.edge_or_all(head, from_end=False), page.edge_or_all(tail, from_end=True)
+        start_score = _edge_score(head, md_norm, at_start=True)
+        end_score = _edge_score(tail, md_norm, at_start=False)
+        score = round((start_score + end_score) / 2, 4)
         for x, y in removed:
             warnings.append(f"page {k + 1}: left out text the page does not print: "
                             f"{_squash(text[x:y])!r}")
         for i in own + own_notes:
             words.extend(aside[i][0])
             other.extend(aside[i][1])
-        precision, coverage = precision_coverage(words, other, printed)
+        evidence.append(_Evidence(words, other, head, tail))
         reason = ""
         if not page.has_text:
             reason = "no text layer"
@@ -401,18 +437,178 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
             reason = "empty"
         elif score < min_score:
             reason = "low score"
-        elif precision < MIN_PRECISION:
-            reason = "unprinted text"
-        elif coverage < MIN_COVERAGE:
-            reason = "incomplete"
-        elif list_out_of_order(text[a:b], printed):
-            reason = "wrong order"
         result.append(PageText(page=k + 1, start=a, end=b, score=score,
                                start_score=round(start_score, 4), end_score=round(end_score, 4),
                                kept=not reason, reason=reason, floats=own, footnotes=own_notes,
-                               precision=round(precision, 4), coverage=round(coverage, 4),
                                removed=tuple(removed)))
-    return result
+    return result, evidence
+
+
+def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence],
+                 pages: list[_Page], pdf_pages: list[pdf_text.PdfPage], min_score: float,
+                 warnings: list[str]) -> list[PageText]:
+    """Each page's label, with its labels as printed, checked both ways against the page:
+    a page still kept after its edges were scored is dropped as ``unprinted text``,
+    ``incomplete`` or ``wrong order`` (then without its relabels, as any dropped page).
+    A page that fails (or scored low) and holds a reference list is checked once more
+    with its list rebuilt from the entries the page prints (``references``), and kept
+    so when that passes."""
+    items = references.list_items(md.text)
+    out = []
+    for p, ev, page, pdf_page in zip(result, evidence, pages, pdf_pages):
+        if not p.kept:
+            out.append(p)
+            continue
+        p, reason = _check_page(md, p, ev, page, min_score)
+        span = references.list_span(md.text, p.start, p.end) if reason else None
+        if span is not None:
+            rebuilt = _rebuilt_list(md, p, span, items, page, pdf_page)
+            if rebuilt is not None:
+                q, why = _check_page(md, rebuilt, ev, page, min_score)
+                if not why:
+                    n = rebuilt.relabels[-1].text.count("\n* ") + rebuilt.relabels[-1].text.startswith("* ")
+                    warnings.append(f"page {p.page}: reference list rebuilt from the page's text "
+                                    f"({n} entries; the markdown's disagrees)")
+                    p, reason = q, ""
+        if not reason and span is None:
+            grown = _list_start_added(md, p, items, page, pdf_page)
+            if grown is not None:
+                q, why = _check_page(md, grown, ev, page, min_score)
+                if not why:
+                    warnings.append(f"page {p.page}: the start of the reference list it prints added "
+                                    f"from the page's text (the markdown's list is in another order)")
+                    p = q
+        if reason:
+            p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
+        out.append(replace(p, reason=reason, kept=not reason))
+    return _heading_moved(md, out)
+
+
+def _heading_moved(md: Markdown, pages: list[PageText]) -> list[PageText]:
+    """A heading added to the foot of a page with the list it heads (``_list_start_added``)
+    is left out of the next page's label when that starts with it."""
+    out = list(pages)
+    for k in range(len(out) - 1):
+        added = [r for r in out[k].relabels if r.kind == "references" and r.start == r.end == out[k].end]
+        nxt = out[k + 1]
+        if not added or not nxt.kept:
+            continue
+        heading = added[-1].text.strip().split("\n", 1)[0]
+        at = nxt.start + len(md.text[nxt.start:nxt.end]) - len(md.text[nxt.start:nxt.end].lstrip())
+        if md.text.startswith(heading + "\n", at) and not any(r.target == "" and r.start <= at < r.end
+                                                               for r in nxt.relabels):
+            end = at + len(heading)
+            end += len(md.text[end:nxt.end]) - len(md.text[end:nxt.end].lstrip("\n"))
+            out[k + 1] = replace(nxt, relabels=nxt.relabels + (
+                Relabel(target="", start=at, end=end, text="", kind="references"),))
+    return out
+
+
+def _list_start_added(md: Markdown, p: PageText, items: list[str], page: _Page,
+                      pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
+    """``p`` with the reference list the page prints at its foot added at its end, when
+    its label does not hold the list's heading: the heading (the markdown's,
+    whose words the page prints on the line before the first labelled entry) and the
+    entries rebuilt from the page's lines (``references``)."""
+    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
+    starts = [i for i in range(1, len(lines)) if lines[i - 1][1] and references.printed_label(lines[i][0])
+              and not references.printed_label(lines[i - 1][0])]
+    if not starts:
+        return None
+    held = _trigrams(norm_words(md.text[p.start:p.end]))  # a list line the label holds: not missing
+    at = next((i for i in starts if all(references.printed_label(raw) or not _trigrams(w) & held
+                                        for raw, w in lines[i:])), None)
+    if at is None:
+        return None
+    heading = next((m.group(0) for m in re.finditer(r"^#{1,6} .*$", md.text, re.M)
+                    if norm_words(m.group(0)) == lines[at - 1][1]), None)
+    if heading is None or heading in md.text[p.start:p.end]:
+        return None
+    edit = references.rebuild(md.text, (p.end, p.end), items, [raw for raw, _ in lines[at:]], False)
+    if edit is None:
+        return None
+    sep = "" if md.text[:p.end].endswith("\n\n") else "\n\n"
+    return replace(p, relabels=p.relabels + (replace(edit, text=f"{sep}{heading}\n\n{edit.text}\n\n"),))
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What ``_score_pages`` measured of one page for ``_check_pages``: the label's prose
+    words (cut spans left out) and its other words, and the PDF words matched at the
+    page's start and end."""
+
+    words: list[str]
+    other: list[str]
+    head: tuple[str, str]
+    tail: tuple[str, str]
+
+
+def _check_page(md: Markdown, p: PageText, ev: _Evidence, page: _Page, min_score: float
+                ) -> tuple[PageText, str]:
+    """``p`` with its precision and coverage (and score, when a rewrite changed the label),
+    and why it fails ("" when it passes)."""
+    sources = {f.id: f.mmd for f in md.floats + md.footnotes}
+    label = Counter(ev.words)
+    for a, b in p.removed:  # cut spans a rewrite replaced count again (as the rewrite's)
+        if any(r.target == "" and r.start <= a and b <= r.end for r in p.relabels):
+            label += Counter(norm_words(prose(md.text[a:b])))
+    for r in p.relabels:  # the label's words as written: LaTeXML's out, the page's in
+        old = (md.text if r.target == "" else sources.get(r.target, ""))[r.start:r.end]
+        label = label - Counter(norm_words(prose(old))) + Counter(norm_words(prose(r.text)))
+    precision, coverage = precision_coverage(list(label.elements()), ev.other, page.printed)
+    score = p.score
+    text = p.label_text(md.text)
+    if any(r.kind == "references" for r in p.relabels):
+        md_norm = "".join(norm_words(text))
+        start_score = _edge_score(ev.head, md_norm, at_start=True)
+        end_score = _edge_score(ev.tail, md_norm, at_start=False)
+        score = round((start_score + end_score) / 2, 4)
+        p = replace(p, score=score, start_score=round(start_score, 4), end_score=round(end_score, 4))
+    p = replace(p, precision=round(precision, 4), coverage=round(coverage, 4))
+    if score < min_score:
+        return p, "low score"
+    if precision < MIN_PRECISION:
+        return p, "unprinted text"
+    if coverage < MIN_COVERAGE:
+        return p, "incomplete"
+    if list_out_of_order(text, page.printed):
+        return p, "wrong order"
+    return p, ""
+
+
+def _rebuilt_list(md: Markdown, p: PageText, span: tuple[int, int], items: list[str],
+                  page: _Page, pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
+    """``p`` with its reference list ``span`` rewritten from the page's own lines: from
+    its first line (when the page's label starts inside the list) or its first labelled
+    line, to its last line (when the list ends the page's label) or the line before the
+    first one the label's text after the list holds."""
+    text = md.text
+    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
+    if lines and references.printed_label(lines[0][0]):
+        span = (p.start, span[1])  # the page prints nothing before its list (a heading is not its)
+    starts_inside = not text[p.start:span[0]].strip()
+    if not starts_inside:  # the list starts after the lines the label's text before it holds
+        before = _trigrams(norm_words(text[p.start:span[0]]))
+        last = max((i for i, (_, words) in enumerate(lines)
+                    if (g := _trigrams(words)) and len(g & before) >= 0.5 * len(g)), default=-1)
+        lines = lines[last + 1:]
+    after = _trigrams(norm_words(text[span[1]:p.end]))
+    picked: list[str] = []
+    started = starts_inside
+    for raw, words in lines:
+        if not started:
+            started = bool(references.printed_label(raw))
+            if not started:
+                continue
+        grams = _trigrams(words)
+        if after and picked and grams and len(grams & after) >= 0.5 * len(grams):
+            break
+        picked.append(raw)
+    edit = references.rebuild(text, span, items, picked, starts_inside)
+    if edit is None:
+        return None
+    kept = tuple(r for r in p.relabels if not (r.target == "" and span[0] <= r.start < span[1]))
+    return replace(p, relabels=kept + (edit,))
 
 
 def _squash(text: str, limit: int = 80) -> str:
@@ -529,7 +725,11 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
             raw = pl.text.rstrip()
             ln = _Line(words=words, role=pl.role,
                        hyphen=raw.endswith("-") and len(raw) > 1 and raw[-2].isalpha())
-            if ln.role == "body" and len(words) >= 3:
+            if ln.role == "body" and 0 < len(words) < 3 and lines and lines[-1].role == "aside":
+                prev = lines[-1].words[-2:]
+                if len(prev) == 2 and (*prev, words[0]) in aside:
+                    ln.role = "aside"  # the short last line of a footnote or caption
+            elif ln.role == "body" and len(words) >= 3:
                 grams = _trigrams(words)
                 in_body = len(grams & body) / len(grams)
                 in_aside = len(grams & aside) / len(grams)
@@ -540,8 +740,20 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
             if ln.role in ("aside", "float"):
                 aside_words.extend(words)
             lines.append(ln)
+        if _contents_page(lines):  # its titles are the markdown's headings, not this page's text
+            for ln in lines:
+                ln.matched = False
         pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words))
     return pages
+
+
+def _contents_page(lines: list[_Line]) -> bool:
+    """A table of contents: a body line among the first three reads "Contents", and at
+    least a third of the body lines are numbers (section numbers, page numbers)."""
+    body = [ln.words for ln in lines if ln.role == "body" and ln.words]
+    if not any(w in (["contents"], ["table", "of", "contents"]) for w in body[:3]):
+        return False
+    return sum(all(x.isdigit() for x in w) for w in body) >= len(body) / 3
 
 
 def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int, edge: str
@@ -721,8 +933,12 @@ def _label_pairs(page: _Page) -> set[tuple[str, str]]:
 def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
     grams = [_trigrams(p.aside_words) for p in pages]
     out: dict[str, int] = {}
+    placed: set[tuple[str, str, int]] = set()
     for n in md.footnotes:
         anchor_page = _page_of_offset(n.anchor, offsets)
+        if (n.mark, n.text, anchor_page) in placed:
+            continue  # one footnote marked twice (an affiliation two authors share): printed once
+        placed.add((n.mark, n.text, anchor_page))
         want = _trigrams(norm_words(n.text))
         best, best_score = None, 0.5
         for k in range(len(pages)):

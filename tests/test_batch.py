@@ -184,7 +184,7 @@ def test_run_records_every_paper_and_rerun_skips(tmp_path):
     stats = run_batch(Dump(html=html, pdfs=pdfs), Settings(out=str(out), **FAST), workers=2, timeout=60)
     recs = last_run(out)
     assert {p: r.status for p, r in recs.items()} == {
-        "2301.00001": "ok", "hep-th9901001": "ok", "2301.00003": "partial", "2301.00004": "partial",
+        "2301.00001": "ok", "hep-th9901001": "ok", "2301.00003": "ok", "2301.00004": "partial",
         "2301.00005": "failed", "2301.00006": "failed", "2301.00007": "failed", "2301.00008": "failed"}
     assert recs["2301.00005"].reason == "no html" and recs["2301.00008"].reason == "no pdf"
     assert recs["2301.00006"].reason == "not a readable PDF (FileDataError)"
@@ -209,7 +209,7 @@ def test_run_records_every_paper_and_rerun_skips(tmp_path):
     # stats.json and the log
     saved = json.loads((out / "stats.json").read_text())
     assert saved == stats
-    assert stats["papers"] == {"ok": 2, "partial": 2, "failed": 4, "timeout": 0, "skipped": 0}
+    assert stats["papers"] == {"ok": 3, "partial": 1, "failed": 4, "timeout": 0, "skipped": 0}
     assert stats["pages"]["total"] == 23 and stats["papers_processed"] == 6
     assert stats["paper_failure_reasons"]["no html"] == 1
     assert len(list((out / "logs").glob("run-*.log"))) == 1

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from conftest import PAPERS, ROOT
 from nougat_align import align, html_to_markdown
 from nougat_align.errors import InputError
 from nougat_align.evaluate import load_truth, score_paper
+from nougat_align.normalize import norm_words
 from nougat_align.pipeline import process_paper
 from nougat_align.records import Alignment
 from nougat_align.staircase import fit_staircase
@@ -210,7 +212,7 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
 
 
 def test_min_score_drops_pages_with_reason(tmp_path):
-    result = process_paper(PAPERS / "mathheavy" / "paper.html", PAPERS / "mathheavy" / "paper.pdf",
+    result = process_paper(PAPERS / "floats" / "paper.html", PAPERS / "floats" / "paper.pdf",
                            tmp_path / "o", images=False, min_score=1.0)
     meta = json.loads((tmp_path / "o" / "meta.json").read_text())
     dropped = [p for p in meta["pages"] if not p["kept"]]
@@ -320,7 +322,9 @@ def test_faults_paper_labels_are_right_both_ways():
     truth = load_truth(folder)
     assert truth["features"]["sections_at_page_top"] and truth["unprinted"] and truth["pdf_only"]
     result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
-    scores = score_paper(truth, pages_of(result))
+    # the truth has no bibliography: a rebuilt reference list is checked on its own below
+    pages = {k: re.sub(r"(?ms)^## References$.*|^\* \[.*?$", "", md) for k, md in pages_of(result).items()}
+    scores = score_paper(truth, pages)
     assert scores["unprinted_pages"] == 0 and scores["heading_at_end"] == 0
     assert scores["precision"] == 1.0 and scores["pages_kept"] >= truth["num_pages"] - 2
     kept = {p.page for p in result.pages if p.kept}
@@ -359,5 +363,112 @@ def test_a_reference_list_in_another_order_is_dropped():
     one_swap = entries[:2][::-1] + entries[2:]  # a single item out of place is not enough
     assert not list_out_of_order("\n".join(one_swap), page)
     folder = FAULTS / "faults3-009"  # its bibliography is re-sorted in the HTML
+    md = html_to_markdown(folder / "paper.html")
+    rebuilt = align(md, folder / "paper.pdf")
+    import nougat_align.references as references
+
+    real = references.rebuild
+    references.rebuild = lambda *a, **k: None
+    try:
+        dropped = align(md, folder / "paper.pdf")
+    finally:
+        references.rebuild = real
+    assert [p.reason for p in dropped.pages].count("wrong order") == 1
+    k = [p.reason for p in dropped.pages].index("wrong order")
+    page = rebuilt.pages[k]
+    assert page.kept and [r.kind for r in page.relabels].count("references") == 1
+    assert any(f"page {k + 1}: reference list rebuilt" in w for w in rebuilt.warnings)
+    # the list as the page prints it: its labels in order, every entry's words printed
+    label = rebuilt.page_markdown(page)
+    numbers = [int(x) for x in re.findall(r"^\* \[(\d+)\]", label, re.M)]
+    assert len(numbers) >= 3 and numbers == list(range(numbers[0], numbers[0] + len(numbers)))
+    printed = "".join(norm_words(pymupdf.open(folder / "paper.pdf")[k].get_text()))
+    for line in label.split("\n"):
+        if line.startswith("* ["):
+            assert "".join(norm_words(line)) in printed
+    assert md.text == html_to_markdown(folder / "paper.html").text  # stand-off
+
+
+def test_printed_entries_split_at_labels_and_keep_markdown_formatting():
+    from nougat_align.references import list_span, rebuild
+
+    text = "Intro.\n\n## References\n\n* [1] B. Two. _Second_. 2001.\n* [2] A. One. _First_. 2000.\n"
+    span = list_span(text, 0, len(text))
+    assert text[span[0]:span[1]].startswith("* [1]") and text[span[0]:span[1]].endswith("2000.")
+    lines = ["[1] A. One. First.", "2000.", "[2] B. Two. Sec-", "ond. 2001.", "[3] C. Three. Only printed."]
+    edit = rebuild(text, span, ["* [1] B. Two. _Second_. 2001.", "* [2] A. One. _First_. 2000."],
+                   lines, starts_inside=False)
+    assert edit.kind == "references" and (edit.start, edit.end) == span
+    assert edit.text == ("* [1] A. One. _First_. 2000.\n* [2] B. Two. _Second_. 2001.\n"
+                         "* [3] C. Three. Only printed.")
+    cont = rebuild(text, span, [], ["continued from before.", "[4] D. X.", "[5] E. Y."], starts_inside=True)
+    assert cont.text.split("\n") == ["continued from before.", "* [4] D. X.", "* [5] E. Y."]
+    assert rebuild(text, span, [], ["[1] only one label", "and text"], starts_inside=False) is None
+
+
+def test_labels_as_printed_count_as_printed_in_the_page_check():
+    """The page check runs after ``labels.relabel``: "Figure 3" the page prints as "FIG. 3"
+    is printed once rewritten; the words LaTeXML wrote are not."""
+    from nougat_align.records import Markdown, PageText, Relabel
+    from nougat_align.split import _check_page, _Evidence, _Line, _Page
+
+    text = "Figure 3: the points show the values and the line is the fitted curve"
+    md = Markdown(text=text)
+    page = _Page(index=0, lines=[_Line(words=norm_words("FIG. 3: the points show the values and the line is "
+                                                        "the fitted curve"), role="body")], has_text=True)
+    ev = _Evidence(words=norm_words(text), other=[], head=("", ""), tail=("", ""))
+    p = PageText(page=1, start=0, end=len(text), score=1.0, kept=True)
+    assert _check_page(md, p, ev, page, 0.9)[0].precision < 0.95
+    fig = replace(p, relabels=(Relabel(target="", start=0, end=10, text="FIG. 3: ", kind="caption"),))
+    checked, why = _check_page(md, fig, ev, page, 0.9)
+    assert checked.precision == 1.0 and why == ""
+
+
+def test_a_table_of_contents_gives_no_edge_evidence():
+    from nougat_align.split import _contents_page, _Line
+
+    toc = [_Line(words=["contents"], role="body")] + [
+        _Line(words=w, role="body") for n in range(1, 6) for w in ([str(n)], ["a", "section", "title"], [str(9 * n)])]
+    assert _contents_page(toc)
+    assert not _contents_page(toc[1:])  # no "Contents" at its top
+    prose = [_Line(words=["contents"], role="body")] + [_Line(words=["some", "words", "here"], role="body")] * 9
+    assert not _contents_page(prose)
+
+
+def test_a_footnote_marked_twice_is_placed_once():
+    from nougat_align.records import Footnote, Markdown
+    from nougat_align.split import _Page, _place_footnotes
+
+    note = "Center for Cosmology and Particle Physics, New York University"
+    notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
+                  for i in range(2))
+    md = Markdown(text="A. One, B. Two and more text.", footnotes=notes)
+    pages = [_Page(index=0, lines=[], has_text=True, aside_words=norm_words("2 " + note))]
+    assert _place_footnotes(md, pages, [0, len(md.text)]) == {"fn0": 0}
+
+
+def test_subfigure_tags_the_page_does_not_print_are_left_out():
+    from nougat_align.labels import _SUBFIGURE_TAG, _subfigure_tag
+
+    mmd = "(a)\n\n(b)\n\nFigure 3: Asymmetries."
+    tags = list(_SUBFIGURE_TAG.finditer(mmd))
+    assert [m.group(0) for m in tags] == ["(a)\n\n", "(b)\n\n"]
+    edits = [e for m in tags for e in _subfigure_tag("f", m, "FIG.3:Asymmetries.")[0]]
+    assert [(e.start, e.end, e.text, e.kind) for e in edits] == [(0, 5, "", "subfigure"), (5, 10, "", "subfigure")]
+    assert _subfigure_tag("f", tags[0], "(a)Left(b)Right")[0] == []  # printed: kept
+
+
+def test_the_start_of_a_resorted_list_goes_to_the_page_that_prints_it():
+    """faults3-003 prints "References" and entries [1]-[3] at the foot of page 6; the
+    markdown's re-sorted list starts on page 7: page 6 gets the heading and its entries,
+    page 7 starts with [4]."""
+    folder = FAULTS / "faults3-003"
     result = align(html_to_markdown(folder / "paper.html"), folder / "paper.pdf")
-    assert [p.reason for p in result.pages].count("wrong order") == 1
+    p6, p7 = (result.page_markdown(p) for p in result.pages[5:7])
+    assert result.pages[5].kept and result.pages[6].kept
+    assert p6.rstrip().split("\n## References\n\n")[1].startswith("* [1] Z. Novak")
+    assert re.findall(r"^\* \[(\d+)\]", p6, re.M) == ["1", "2", "3"]
+    assert p7.startswith("* [4] E. Quist") and "## References" not in p7
+    assert any("page 6: the start of the reference list" in w for w in result.warnings)
+    # page 2 prints a figure and a display equation, no prose: scored on what it prints
+    assert result.pages[1].kept and result.pages[1].score == 1.0

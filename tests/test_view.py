@@ -1,7 +1,7 @@
 """view.py: the static HTML report of a run, opened in Debian's headless Chromium.
 
 A small run is made with the real pipeline on fixture papers (page images on, the float
-detector on): ``mathheavy`` drops a page for its score, ``floats-misc`` drops an empty page
+detector on): ``twocol`` drops its page of author-year references (unprinted text), ``floats-misc`` drops an empty page
 and has float boxes, ``basic`` keeps every page, and a truncated PDF fails.  Playwright drives
 ``/usr/bin/chromium`` (its own browser download is never used) with the network cut, so
 the math shows its offline fallback.
@@ -26,7 +26,7 @@ from nougat_align.view import MARK, build_report, render_mmd
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
-PAPER_NAMES = {"2303.00001": "basic", "2303.00002": "mathheavy", "2303.00003": "floats-misc"}
+PAPER_NAMES = {"2303.00001": "basic", "2303.00002": "twocol", "2303.00003": "floats-misc"}
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +120,7 @@ def test_unreadable_meta_is_listed_and_dropped_text_in_run_style(run, tmp_path):
     bad = next(r for r in rows if r["id"] == "2303.00001")
     assert (bad["status"], bad["reason"], bad["link"]) == ("failed", "unreadable meta.json", False)
     dropped = (tmp_path / "report" / "papers" / "2303.00002.html").read_text().split('id="p05"')[1]
-    assert "211-230" in dropped and "211–230" not in dropped  # its text in the run's style, as kept pages are
+    assert "14-21" in dropped and "14–21" not in dropped  # its text in the run's style, as kept pages are
 
 
 def test_single_paper_folder(run, tmp_path):
@@ -187,7 +187,7 @@ def test_report_in_headless_chromium(run, tmp_path):
 
             # a filter on the overview, then the paper it leaves, then its pages by keyboard
             page.goto((report / "index.html").as_uri())
-            page.select_option("#reason", "low score")
+            page.select_option("#reason", "unprinted text")
             assert rows.count() == 1
             page.locator("a.paper-link").first.click()
             page.wait_for_url("**/2303.00002.html?show=dropped*")
@@ -201,7 +201,7 @@ def test_report_in_headless_chromium(run, tmp_path):
             assert visible.count() == len(metas["2303.00002"]["pages"])
             page.keyboard.press("k")
             assert page.locator("section.page.current").get_attribute("id") == "p04"
-            tex = page.locator("section#p04 .math.tex").first.inner_text()
+            tex = page.locator("section#p02 .math.tex").first.inner_text()
             assert tex.startswith("\\(") or tex.startswith("\\[")  # offline: readable TeX
             page.keyboard.press("[")
             page.wait_for_url("**/2303.00001.html")
