@@ -101,7 +101,7 @@ def latexml(
 ) -> None:
     """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext), as arXiv does."""
     from nougat_align.errors import InputError
-    from nougat_align.latexml import convert_bulk, latexml_to_html
+    from nougat_align.latexml import SIDECAR_SUFFIX, convert_bulk, latexml_to_html
     from nougat_align.sources import is_bulk_tar
     from nougat_align.write import check_file, check_folder
 
@@ -115,7 +115,7 @@ def latexml(
         if not ok:
             raise InputError(f"{src}: no source converted")
         return
-    report = latexml_to_html(src, check_file(output), timeout=timeout, memory_mb=memory_mb)
+    report = latexml_to_html(src, check_file(output, "HTML", SIDECAR_SUFFIX), timeout=timeout, memory_mb=memory_mb)
     typer.echo(report.summary(), err=True)
 
 
@@ -273,9 +273,6 @@ def index(
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
     from nougat_align.index import build_index, parse_splits
-    from nougat_align.write import check_file
-
-    check_file(output, "index")
     result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
                          parquet=parquet, shard_rows=shard_rows, style=style)
     typer.echo(result.summary(), err=True)

@@ -47,6 +47,7 @@ from typing import Iterator, Optional
 from nougat_align.errors import InputError
 from nougat_align.records import PageMeta, PaperMeta
 from nougat_align.style import DEFAULT_STYLE, NOUGAT, check_style, nougat_page_ok, to_nougat
+from nougat_align.write import check_file
 
 TRAIN, VALIDATION = "train", "validation"
 ROOT_NAME = "arxiv"  # NougatDataset's root_name default: images are read from <index folder>/arxiv/
@@ -319,7 +320,7 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
     splits = dict(splits or {})
     names = [TRAIN] + sorted(splits)
     check_split_names(index, list(splits))
-    paths = {s: split_path(index, s) for s in names}
+    paths = {s: check_file(split_path(index, s), f"{s} index", ".seek.map") for s in names}
     tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
     base = image_base(out, index, root_name)
     if parquet is not None:

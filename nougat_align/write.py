@@ -56,11 +56,21 @@ def _names(entries: list[str]) -> str:
     return ", ".join(entries[:3]) + (f" and {len(entries) - 3} more" if len(entries) > 3 else "")
 
 
-def check_file(path: Path, what: str = "output") -> Path:
-    """``path`` may be written as a file: it is not an existing folder."""
+def check_file(path: Path, what: str = "output", companion: Optional[str] = None) -> Path:
+    """``path`` may be written as a file: absent, or an earlier output of ours.
+
+    A folder is refused, and so is an existing file, which the tool did not write as far
+    as it can tell: a file counts as ours only when ``companion`` (a suffix: the file our
+    command writes beside it, e.g. ``.seek.map``) stands beside it.  Plain text outputs
+    (markdown, JSON) carry no such mark, so an existing one is refused: remove it first."""
     path = Path(path)
     if path.is_dir():
         raise InputError(f"{path}: is a folder; the {what} is a file")
+    if path.exists():
+        mark = path.with_name(path.stem + companion) if companion else None
+        if mark is None or not mark.is_file():
+            raise InputError(f"{path}: exists and nougat-align did not write it; "
+                             f"remove it or give a new name for the {what}")
     return path
 
 

@@ -173,3 +173,29 @@ def test_html_of_unknown_encoding_reads_the_same():
         b"<head>", b'<head><meta charset="windows-1252">', 1)
     assert html_to_markdown(cp1252).text == ref
     assert html_to_markdown(undeclared.decode("utf-8")).text == ref  # str input too
+
+
+# ------------------------------------------------------------- named output files ----
+
+
+def test_named_outputs_never_overwrite_a_file_they_did_not_write(paper, tmp_path):
+    from nougat_align.cli import main
+
+    mine = tmp_path / "notes.mmd"
+    mine.write_text("my own notes\n")
+    with pytest.raises(SystemExit) as e:
+        main(["html2md", str(PAPERS / "basic" / "paper.html"), "-o", str(mine)])
+    assert e.value.code == 2 and mine.read_text() == "my own notes\n"
+
+    run = paper.parent
+    foreign = tmp_path / "train.jsonl"
+    foreign.write_text("{}\n")
+    with pytest.raises(SystemExit) as e:
+        main(["index", str(run), "-o", str(foreign)])
+    assert e.value.code == 2 and foreign.read_text() == "{}\n"
+
+    ours = tmp_path / "idx" / "train.jsonl"
+    ours.parent.mkdir()
+    for _ in range(2):  # an index it wrote (its seek map beside it) is rewritten
+        main(["index", str(run), "-o", str(ours)])
+    assert ours.read_text().count("\n") == len([1 for _ in iter_pages(run)])
