@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup tools test demo bench fixtures clean
+.PHONY: setup tools test plain-install demo bench fixtures clean
 
 setup: $(STAMP)
 
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 tools:
 	@scripts/ensure-tools.sh
 
-test: setup tools
+test: tools setup plain-install   # in this order: a fresh Debian needs python3-venv (tools) for the venvs
 	$(BIN)/pytest -q
+
+# `pip install .` (no extras) in a venv of its own, then every command's --help and a split
+plain-install: tools
+	PYTHON=$(PYTHON) scripts/plain-install-check.sh .venv-plain
 
 demo: setup
 	rm -rf demo-out demo-data
@@ -41,4 +45,4 @@ bench: setup tools   # side by side with Nougat when its reference venv exists (
 	$(BIN)/python benchmarks/run.py $$([ -x $${ANCHOR_VENV:-/tmp/na-anchor-venv}/bin/python ] && echo --nougat)
 
 clean:
-	rm -rf $(VENV) demo-out demo-data .pytest_cache
+	rm -rf $(VENV) .venv-plain demo-out demo-data .pytest_cache

@@ -4,23 +4,51 @@
     md = html_to_markdown(Path("paper.html"))
     result = align(md, Path("paper.pdf"))
 
-The stages are imported here, once, so that
-timing a call measures the call and a worker process pays the import a single time.
+The names below are imported on first use (PEP 562 ``__getattr__``), so ``import
+nougat_align`` and ``nougat-align --help`` stay fast: scikit-learn, scipy, numpy, PyMuPDF
+and lxml load only when a stage that needs them runs.
 """
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING
+
 __version__ = "0.1.0"
 
-from nougat_align.errors import InputError, NougatAlignError, ToolError  # noqa: E402
-from nougat_align.records import Alignment, Float, FloatRecord, Footnote, Markdown, PageText  # noqa: E402
-from nougat_align.html2md import html_to_markdown  # noqa: E402
-from nougat_align.figures import detect_floats, load_figures  # noqa: E402
-from nougat_align.split import align  # noqa: E402
-from nougat_align.latexml import latexml_to_html  # noqa: E402
-from nougat_align.pipeline import process_paper  # noqa: E402
+# public name -> the module that defines it
+_EXPORTS = {
+    "InputError": "errors", "NougatAlignError": "errors", "ToolError": "errors",
+    "Alignment": "records", "Float": "records", "FloatRecord": "records", "Footnote": "records",
+    "Markdown": "records", "PageText": "records", "PaperMeta": "records",
+    "html_to_markdown": "html2md",
+    "detect_floats": "figures", "load_figures": "figures",
+    "align": "split",
+    "latexml_to_html": "latexml",
+    "process_paper": "pipeline",
+}
 
-__all__ = [
-    "Alignment", "Float", "FloatRecord", "Footnote", "InputError", "Markdown", "NougatAlignError",
-    "PageText", "ToolError", "__version__", "align", "detect_floats", "html_to_markdown",
-    "latexml_to_html", "load_figures", "process_paper",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nougat_align' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"nougat_align.{module}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])
+
+
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from nougat_align.errors import InputError, NougatAlignError, ToolError  # noqa: F401
+    from nougat_align.figures import detect_floats, load_figures  # noqa: F401
+    from nougat_align.html2md import html_to_markdown  # noqa: F401
+    from nougat_align.latexml import latexml_to_html  # noqa: F401
+    from nougat_align.pipeline import process_paper  # noqa: F401
+    from nougat_align.records import (Alignment, Float, FloatRecord, Footnote, Markdown,  # noqa: F401
+                                      PageText, PaperMeta)
+    from nougat_align.split import align  # noqa: F401

@@ -49,7 +49,7 @@ from nougat_align.records import PaperResult
 from nougat_align.runreport import Progress, Tally, rss_mb, run_stats, summary_line, summary_table
 from nougat_align.work import Settings, failure, run_job
 from nougat_align.style import check_style
-from nougat_align.write import write_text_atomic
+from nougat_align.write import check_folder, write_text_atomic
 
 log = logging.getLogger("nougat_align.batch")
 
@@ -78,6 +78,11 @@ def _read_failures(out: Path, keep: Callable[[str], bool]) -> dict[str, str]:
                 elif status in ("ok", "partial") or status == "failed" and rec.get("reason") in RETRIED_REASONS:
                     failed.pop(paper, None)
     return failed
+
+
+def _is_run_output(names: list[str]) -> bool:
+    """A folder an earlier run wrote: it has a run's lock file or manifest."""
+    return any(n.startswith((".lock", "manifest")) for n in names)
 
 
 def _clean_stale(out: Path, keep: Callable[[str], bool]) -> int:
@@ -191,7 +196,7 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     dump's shard.  Ctrl-C writes the stats and re-raises ``KeyboardInterrupt``.
     """
     check_style(settings.style)  # a style this install cannot write fails here, not once per paper
-    out = Path(settings.out).resolve()
+    out = check_folder(Path(settings.out).resolve(), ours=_is_run_output, what="run's output")
     settings = Settings.from_dict({**settings.to_dict(), "out": str(out)})
     out.mkdir(parents=True, exist_ok=True)
     workers = max(1, workers or os.cpu_count() or 1)
@@ -202,7 +207,8 @@ def run_batch(papers: Union[Dump, Iterable[PaperJob]], settings: Settings, *,
     summary = tty if summary is None else summary
     suffix = f"-{shard[0]}-of-{shard[1]}" if shard else ""
     keep = (lambda pid: True) if shard is None else (lambda pid: shard_of(pid, shard[1]) == shard[0])
-    run_id = time.strftime("%Y%m%d-%H%M%S") + suffix
+    now = time.time_ns()  # to the microsecond: two runs never share an id (their log file)
+    run_id = time.strftime("%Y%m%d-%H%M%S", time.localtime(now // 10**9)) + f".{now // 1000 % 10**6:06d}{suffix}"
     executor = f"dask {dask}" if dask else "local"
 
     with _lock(out / f".lock{suffix}"), _run_logging(out / "logs" / f"run-{run_id}.log"):

@@ -1,8 +1,10 @@
 """The ``nougat-align`` command: a thin shell over the library.
 
 Every command parses options, calls one library function and prints a short summary.
-Library errors (``NougatAlignError``) become one line on stderr and exit code 2, in one
-place (``main``); nothing here holds pipeline logic.
+``main`` is the one error boundary: usage errors, bad input (``NougatAlignError``), a
+missing optional extra and OS errors become one line on stderr and an exit code from
+``EXIT_CODES``; nothing here holds pipeline logic.  Only typer is imported at start:
+each command imports its stage when it runs, so ``--help`` is fast.
 """
 from __future__ import annotations
 
@@ -12,19 +14,27 @@ import sys
 from pathlib import Path
 from typing import Optional
 
-import click
 import typer
 
 from nougat_align import __version__
 from nougat_align.errors import NougatAlignError
 from nougat_align.style import DEFAULT_STYLE
 
+EXIT_OK, EXIT_USAGE, EXIT_PAPERS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_CODES = (f"Exit status: {EXIT_OK} done; {EXIT_USAGE} bad usage or input (one line on stderr); "
+              f"{EXIT_PAPERS_FAILED} (run) some papers failed or timed out, see OUT/manifest.jsonl; "
+              f"{EXIT_INTERRUPTED} interrupted; 1 a bug (a traceback: please report it).")
+# optional packages -> the extra that installs them
+EXTRAS = {"distributed": "cluster", "dask": "cluster", "pyarrow": "parquet", "unidecode": "nougat"}
+
 app = typer.Typer(
     name="nougat-align",
     help="Page-aligned markdown from LaTeXML HTML + PDF, for training OCR models.",
+    epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags shown as flags (rich panels print `--help <bool>`)
 )
 log = logging.getLogger("nougat_align")
 _STYLE_HELP = ("Page markdown: 'unicode' (default) as converted, or 'nougat' (ASCII, joined line breaks: the conventions "
@@ -39,7 +49,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v info, -vv debug logging."),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, show_default=False,
+                                help="-v info, -vv debug logging."),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                  help="Print the version and exit."),
 ) -> None:
@@ -48,9 +59,9 @@ def _root(
 
 
 def _write_text(path: Path, text: str) -> None:
-    from nougat_align.write import write_text_atomic
+    from nougat_align.write import check_file, write_text_atomic
 
-    write_text_atomic(path, text)
+    write_text_atomic(check_file(path), text)
 
 
 @app.command()
@@ -90,11 +101,13 @@ def latexml(
 ) -> None:
     """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext), as arXiv does."""
     from nougat_align.errors import InputError
-    from nougat_align.latexml import convert_bulk, latexml_to_html
+    from nougat_align.latexml import SIDECAR_SUFFIX, convert_bulk, latexml_to_html
     from nougat_align.sources import is_bulk_tar
+    from nougat_align.write import check_file, check_folder
 
     if src.is_file() and is_bulk_tar(src):
-        reports = convert_bulk(src, output, paper=paper, timeout=timeout, memory_mb=memory_mb)
+        reports = convert_bulk(src, check_folder(output, what="HTML folder"), paper=paper, timeout=timeout,
+                               memory_mb=memory_mb)
         for report in reports:
             typer.echo(report.summary(), err=True)
         ok = sum(r.ok for r in reports)
@@ -102,7 +115,7 @@ def latexml(
         if not ok:
             raise InputError(f"{src}: no source converted")
         return
-    report = latexml_to_html(src, output, timeout=timeout, memory_mb=memory_mb)
+    report = latexml_to_html(src, check_file(output, "HTML", SIDECAR_SUFFIX), timeout=timeout, memory_mb=memory_mb)
     typer.echo(report.summary(), err=True)
 
 
@@ -168,7 +181,12 @@ def figures(
 ) -> None:
     """Detect figures and tables (captions and regions) without Java; pdffigures2 JSON."""
     from nougat_align.figures import detect_floats, figures_json, save_figures, write_crops
+    from nougat_align.write import check_file, check_folder
 
+    if output is not None:
+        check_file(output)
+    if crops is not None:
+        check_folder(crops, what="crops folder")
     records = detect_floats(pdf)
     if output is None:
         sys.stdout.write(figures_json(records))
@@ -215,7 +233,10 @@ def run(
                                           "scaled up for large sources (on top of --timeout)."),
     style: str = typer.Option(DEFAULT_STYLE, "--style", help=_STYLE_HELP),
 ) -> None:
-    """Build a dataset from a dump of papers: resumable, one paper at a time, in parallel."""
+    """Build a dataset from a dump of papers: resumable, one paper at a time, in parallel.
+
+    Exits 3 when some papers failed or timed out (each with its reason in
+    OUT/manifest.jsonl), 0 when every paper was written or skipped, 2 on bad usage."""
     from nougat_align.batch import Dump, Settings, parse_shard, run_batch, summary_line
 
     fig_mode, fig_dir = (figures, None) if figures in ("detect", "none") else ("detect", Path(figures))
@@ -228,6 +249,8 @@ def run(
                       recompute=recompute, retry_failed=retry_failed, limit=limit,
                       progress=show, summary=not quiet)
     typer.echo(f"{output}: {summary_line(stats)}", err=True)
+    if stats["papers"].get("failed", 0) + stats["papers"].get("timeout", 0):
+        raise typer.Exit(EXIT_PAPERS_FAILED)
 
 
 @app.command()
@@ -250,7 +273,6 @@ def index(
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
     from nougat_align.index import build_index, parse_splits
-
     result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
                          parquet=parquet, shard_rows=shard_rows, style=style)
     typer.echo(result.summary(), err=True)
@@ -270,28 +292,48 @@ def view(
     typer.echo(result.summary(), err=True)
 
 
-def main() -> None:
-    """Console entry point: library errors become one line and a non-zero exit."""
+def _usage_line(e: typer.TyperException) -> str:
+    """A usage error as one line, naming the command and where its help is."""
+    ctx = getattr(e, "ctx", None)
+    command = ctx.command_path if ctx is not None else "nougat-align"
+    return f"{command}: error: {' '.join(e.format_message().split())} (see '{command} --help')"
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    """Console entry point, and the one error boundary: every failure the user can act on
+    is one line on stderr and an exit code from ``EXIT_CODES``; only bugs show tracebacks."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args:  # bare `nougat-align`: the overview, as a usage error
+        app(["--help"], prog_name="nougat-align", standalone_mode=False)
+        sys.exit(EXIT_USAGE)
     try:
-        code = app(standalone_mode=False)
-        if code == 130:  # typer turns Ctrl-C into Exit(130), returned (not raised) in this mode
+        code = app(args, prog_name="nougat-align", standalone_mode=False)
+        if code == EXIT_INTERRUPTED:  # typer turns Ctrl-C into Exit(130), returned in this mode
             raise KeyboardInterrupt
         if isinstance(code, int) and code:
             sys.exit(code)
     except NougatAlignError as e:
         typer.echo(f"nougat-align: error: {e}", err=True)
         sys.exit(e.exit_code)
-    except click.ClickException as e:  # usage errors: click's own one-line message
-        e.show()
-        sys.exit(e.exit_code)
     except typer.Exit as e:
         sys.exit(e.exit_code)
     except typer.Abort:
         typer.echo("nougat-align: aborted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except typer.TyperException as e:  # usage errors (typer raises its bundled click's classes)
+        typer.echo(_usage_line(e), err=True)
+        sys.exit(EXIT_USAGE)
     except KeyboardInterrupt:
         typer.echo("nougat-align: interrupted", err=True)
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
+    except ModuleNotFoundError as e:
+        top = (e.name or "").split(".")[0]
+        if top not in EXTRAS:
+            raise  # a broken install or a bug: keep the traceback
+        typer.echo(f"nougat-align: error: this needs the optional package {top!r}: "
+                   f"pip install 'nougat-align[{EXTRAS[top]}]'", err=True)
+        sys.exit(EXIT_USAGE)
     except OSError as e:
-        typer.echo(f"nougat-align: error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "), err=True)
-        sys.exit(2)
+        where = getattr(e, "filename", "") or ""
+        typer.echo(f"nougat-align: error: {e.strerror or e}" + (f": {where}" if where else ""), err=True)
+        sys.exit(EXIT_USAGE)

@@ -865,6 +865,8 @@ def _open_pdf(pdf: Any):
             raise InputError("the PDF is encrypted (password needed)")
         return pdf, False
     path = Path(pdf)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a PDF")
     if not path.is_file():
         raise InputError(f"PDF not found: {path}")
     try:

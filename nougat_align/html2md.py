@@ -79,16 +79,32 @@ def html_to_markdown(source: Union[str, bytes, Path]) -> Markdown:
 
 
 def _read(source: Union[str, bytes, Path]) -> tuple[bytes, str]:
+    """The HTML as UTF-8 bytes behind a byte-order mark, and a name for messages.
+
+    HTML saved without a charset declaration would be read by lxml as Latin-1 (UTF-8 text
+    turns into mojibake), so the bytes are decoded here with bs4's ``UnicodeDammit``:
+    UTF-8 when they are valid UTF-8, else a byte-order mark or the declared charset, else
+    its guess.  lxml honours the BOM over any ``<meta charset>`` in the document.
+    """
+    from bs4.dammit import UnicodeDammit
+
+    name = "<html>"
     if isinstance(source, Path):
+        path, name = source, source.name
         try:
-            return source.read_bytes(), source.name
+            source = path.read_bytes()
         except FileNotFoundError:
-            raise InputError(f"{source}: no such file") from None
+            raise InputError(f"{path}: no such file") from None
         except IsADirectoryError:
-            raise InputError(f"{source}: is a directory, expected an HTML file") from None
+            raise InputError(f"{path}: is a directory, expected an HTML file") from None
     if isinstance(source, str):
-        return source.encode("utf-8"), "<html>"
-    return bytes(source), "<html>"
+        text = source
+    else:
+        text = UnicodeDammit(bytes(source), ["utf-8"], is_html=True).unicode_markup
+        if text is None:
+            raise InputError(f"{name}: not text in any known encoding")
+    text = text.lstrip("\ufeff")
+    return (b"\xef\xbb\xbf" + text.encode("utf-8", "replace") if text.strip() else b""), name
 
 
 def _parse_article(data: bytes, name: str):

@@ -45,7 +45,9 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from nougat_align.errors import InputError
+from nougat_align.records import PageMeta, PaperMeta
 from nougat_align.style import DEFAULT_STYLE, NOUGAT, check_style, nougat_page_ok, to_nougat
+from nougat_align.write import check_file
 
 TRAIN, VALIDATION = "train", "validation"
 ROOT_NAME = "arxiv"  # NougatDataset's root_name default: images are read from <index folder>/arxiv/
@@ -94,13 +96,13 @@ class PageSample:
     meta: list = field(default_factory=list)
 
 
-def _float_boxes(page: dict, dpi: Optional[int]) -> list[dict]:
+def _float_boxes(page: PageMeta, dpi: Optional[int]) -> list[dict]:
     boxes = []
-    for f in page.get("floats", []):
-        if "box_pt" not in f or not dpi:
+    for f in page.floats:
+        if f.box_pt is None or not dpi:
             continue
-        x1, y1, x2, y2 = (round(v * dpi / 72, 2) for v in f["box_pt"])
-        boxes.append({"name": f.get("number", ""), "figType": "Table" if f.get("kind") == "table" else "Figure",
+        x1, y1, x2, y2 = (round(v * dpi / 72, 2) for v in f.box_pt)
+        boxes.append({"name": f.number, "figType": "Table" if f.kind == "table" else "Figure",
                       "regionBoundary": {"x1": x1, "y1": y1, "x2": x2, "y2": y2}, "source": "fig"})
     return boxes
 
@@ -115,13 +117,14 @@ def iter_pages(out: Path, counts: Optional[dict] = None) -> Iterator[PageSample]
         if name.startswith(".") or not meta_path.is_file():
             continue
         try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            pages = [p for p in meta["pages"] if p.get("kept")]
-        except (ValueError, KeyError, TypeError, OSError):
+            meta = PaperMeta.from_json(meta_path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
             counts["bad_meta"] = counts.get("bad_meta", 0) + 1
             continue
-        for p in pages:
-            stem = f"{int(p['page']):02d}"
+        for p in meta.pages:
+            if not p.kept:
+                continue
+            stem = f"{p.page:02d}"
             mmd, png = folder / f"{stem}.mmd", folder / f"{stem}.png"
             if not mmd.is_file():
                 counts["no_markdown"] = counts.get("no_markdown", 0) + 1
@@ -129,9 +132,9 @@ def iter_pages(out: Path, counts: Optional[dict] = None) -> Iterator[PageSample]
             if not png.is_file():
                 counts["no_image"] = counts.get("no_image", 0) + 1
                 continue
-            yield PageSample(paper=name, page=int(p["page"]), image=png,
+            yield PageSample(paper=name, page=p.page, image=png,
                              markdown=mmd.read_text(encoding="utf-8").strip(),
-                             meta=_float_boxes(p, meta.get("dpi")))
+                             meta=_float_boxes(p, meta.dpi))
 
 
 def split_path(index: Path, split: str) -> Path:
@@ -312,10 +315,12 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
         raise InputError(f"{out}: not a folder")
     if "/" in root_name or root_name in (".", ".."):
         raise InputError(f"--root-name {root_name!r}: a folder name, e.g. arxiv (or '')")
+    if not any(not d.name.startswith(".") and (d / "meta.json").is_file() for d in out.iterdir()):
+        raise InputError(f"{out}: no paper folders (<paper>/meta.json): not the output of nougat-align run")
     splits = dict(splits or {})
     names = [TRAIN] + sorted(splits)
     check_split_names(index, list(splits))
-    paths = {s: split_path(index, s) for s in names}
+    paths = {s: check_file(split_path(index, s), f"{s} index", ".seek.map") for s in names}
     tables = {s: _ParquetWriter(Path(parquet), s, shard_rows) for s in names} if parquet is not None else {}
     base = image_base(out, index, root_name)
     if parquet is not None:

@@ -16,7 +16,7 @@ from typing import Optional, Union
 from nougat_align import __version__
 from nougat_align.html2md import html_to_markdown
 from nougat_align.pdf_text import open_pdf
-from nougat_align.records import Alignment, Markdown, PaperResult
+from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PaperResult, PlacedFloat
 from nougat_align.render import DEFAULT_DPI, render_pages
 from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
 from nougat_align.style import DEFAULT_STYLE, check_style, restyle
@@ -73,10 +73,8 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             (tmp / f"{p.page:02d}.mmd").write_text(restyle(alignment.page_markdown(p), style), encoding="utf-8")
             if images:
                 (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
-        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes)
-        if bibliography_source:
-            meta["bibliography_source"] = bibliography_source
-        (tmp / "meta.json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes, bibliography_source)
+        (tmp / "meta.json").write_text(meta.to_json(), encoding="utf-8")
         timings["write"] = round(time.perf_counter() - t0 - sum(timings.values()), 5)
         timings["total"] = round(time.perf_counter() - t0, 5)
         (tmp / "timings.json").write_text(json.dumps(timings, indent=1) + "\n", encoding="utf-8")
@@ -91,7 +89,9 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
                        bibliography_source=bibliography_source)
 
 
-def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict) -> dict:
+def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict,
+               bibliography_source: str = "") -> PaperMeta:
+    """The paper's ``meta.json`` record; ``boxes`` maps (kind, NUMBER) to the float's ``FloatRecord``."""
     md = alignment.markdown
     floats = {f.id: f for f in md.floats}
     pages = []
@@ -99,34 +99,32 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
         placed = []
         for fid in p.floats:
             f = floats[fid]
-            entry = {"id": fid, "kind": f.kind, "number": f.number}
+            box_pt = box_px = None
             rec = boxes.get((f.kind, f.number.upper()))
             if rec is not None and rec.page == p.page - 1 and rec.region_boundary is not None:
-                entry["box_pt"] = [round(v, 2) for v in (rec.region_boundary.x1, rec.region_boundary.y1,
-                                                          rec.region_boundary.x2, rec.region_boundary.y2)]
+                b = rec.region_boundary
+                box_pt = tuple(round(v, 2) for v in (b.x1, b.y1, b.x2, b.y2))
                 if dpi:
-                    entry["box_px"] = [round(v * dpi / 72) for v in entry["box_pt"]]
-            placed.append(entry)
-        pages.append({
-            "page": p.page, "kept": p.kept, "reason": p.reason, "score": p.score,
-            "start_score": p.start_score, "end_score": p.end_score,
-            "precision": p.precision, "coverage": p.coverage, "removed": [list(r) for r in p.removed],
-            "start": p.start, "end": p.end, "uncertainty": list(p.uncertainty),
-            "floats": placed, "footnotes": list(p.footnotes),
-            "relabeled": p.relabeled, "labels_unverified": p.labels_unverified,
-            "relabels": [r.to_dict() for r in p.relabels],
-        })
-    return {
-        "paper_id": paper_id,
-        "tool": "nougat-align",
-        "version": __version__,
-        "pdf": Path(pdf).name,
-        "pdf_sha256": hashlib.sha256(Path(pdf).read_bytes()).hexdigest() if Path(pdf).exists() else None,
-        "markdown_sha256": hashlib.sha256(md.text.encode("utf-8")).hexdigest(),
-        "num_pages": alignment.num_pages,
-        "kept": sum(p.kept for p in alignment.pages),
-        "status": alignment.status,
-        "dpi": dpi,
-        "warnings": list(md.warnings) + list(alignment.warnings),
-        "pages": pages,
-    }
+                    box_px = tuple(round(v * dpi / 72) for v in box_pt)
+            placed.append(PlacedFloat(id=fid, kind=f.kind, number=f.number, box_pt=box_pt, box_px=box_px))
+        pages.append(PageMeta(page=p.page, kept=p.kept, reason=p.reason, score=p.score,
+                              start_score=p.start_score, end_score=p.end_score, precision=p.precision,
+                              coverage=p.coverage, removed=p.removed, start=p.start, end=p.end,
+                              uncertainty=p.uncertainty, floats=tuple(placed), footnotes=p.footnotes,
+                              relabeled=p.relabeled, labels_unverified=p.labels_unverified,
+                              relabels=p.relabels))
+    return PaperMeta(
+        paper_id=paper_id,
+        tool="nougat-align",
+        version=__version__,
+        pdf=Path(pdf).name,
+        pdf_sha256=hashlib.sha256(Path(pdf).read_bytes()).hexdigest() if Path(pdf).exists() else None,
+        markdown_sha256=hashlib.sha256(md.text.encode("utf-8")).hexdigest(),
+        num_pages=alignment.num_pages,
+        kept=sum(p.kept for p in alignment.pages),
+        status=alignment.status,
+        dpi=dpi,
+        warnings=tuple(md.warnings) + tuple(alignment.warnings),
+        pages=tuple(pages),
+        bibliography_source=bibliography_source,
+    )

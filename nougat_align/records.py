@@ -292,3 +292,89 @@ class PaperResult(Record):
         defaults = PaperResult(paper="", status="").to_dict()
         data = {k: v for k, v in self.to_dict().items() if k in ("paper", "status") or v != defaults[k]}
         return json.dumps(data, ensure_ascii=False)
+
+
+# ------------------------------------------------------------ meta.json (output) -------
+
+
+@dataclass(frozen=True)
+class PlacedFloat(Record):
+    """A float appended to a page; its region when the detector or pdffigures2 found it
+    on that page (``box_pt`` in PDF points, ``box_px`` in pixels of the page PNG)."""
+
+    id: str
+    kind: str
+    number: str
+    box_pt: Optional[tuple[float, ...]] = None
+    box_px: Optional[tuple[int, ...]] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Boxes only when known (as meta.json has always written them)."""
+        return {k: v for k, v in super().to_dict().items() if v is not None}
+
+
+@dataclass(frozen=True)
+class PageMeta(Record):
+    """One PDF page in ``meta.json``: kept or why not, score, offsets, floats placed on it."""
+
+    page: int  # 1-based
+    kept: bool
+    reason: str
+    score: float
+    start_score: float = 0.0
+    end_score: float = 0.0
+    precision: float = 0.0  # share of the label's words the page prints (PageText)
+    coverage: float = 0.0  # share of the page's body words the label holds
+    removed: tuple[tuple[int, int], ...] = ()  # spans the page does not print, left out
+    start: int = 0
+    end: int = 0
+    uncertainty: tuple[int, ...] = ()
+    floats: tuple[PlacedFloat, ...] = ()
+    footnotes: tuple[str, ...] = ()
+    relabeled: int = 0  # labels rewritten to what the page prints ...
+    labels_unverified: int = 0  # ... and kept as LaTeXML wrote them (the page does not tell)
+    relabels: tuple[Relabel, ...] = ()
+
+
+@dataclass(frozen=True)
+class PaperMeta(Record):
+    """A paper folder's ``meta.json``: written by ``pipeline.build_meta``, read by ``index``.
+
+    Depends only on the inputs (no timings, no paths beyond the PDF's name), so the same
+    inputs give a byte-identical file.
+    """
+
+    paper_id: str
+    tool: str
+    version: str
+    pdf: str
+    pdf_sha256: Optional[str]
+    markdown_sha256: str
+    num_pages: int
+    kept: int
+    status: str
+    dpi: Optional[int]
+    warnings: tuple[str, ...] = ()
+    pages: tuple[PageMeta, ...] = ()
+    bibliography_source: str = ""  # of a source converted in this run: bbl | bibtex | latexml | inline | none
+
+    def to_dict(self) -> dict[str, Any]:
+        """``bibliography_source`` only when known (a converted source)."""
+        data = super().to_dict()
+        if not self.bibliography_source:
+            del data["bibliography_source"]
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "PaperMeta":
+        """Raises ``ValueError`` for text that is not a meta.json."""
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("meta.json is not a JSON object")
+        try:
+            return cls.from_dict(data)
+        except (TypeError, KeyError, AttributeError) as e:
+            raise ValueError(f"not a meta.json: {e}") from None

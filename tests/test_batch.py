@@ -215,7 +215,6 @@ def test_run_records_every_paper_and_rerun_skips(tmp_path):
     assert len(list((out / "logs").glob("run-*.log"))) == 1
     assert "2301.00006: failed" in next((out / "logs").glob("run-*.log")).read_text()
 
-    time.sleep(1.1)  # a new run id
     stats2 = run_batch(Dump(html=html, pdfs=pdfs), Settings(out=str(out), **FAST), workers=2)
     recs2 = last_run(out)
     assert stats2["papers_processed"] == 0
@@ -223,7 +222,6 @@ def test_run_records_every_paper_and_rerun_skips(tmp_path):
     assert recs2["2301.00006"].status == "skipped" and recs2["2301.00006"].reason == "failed before"
     assert recs2["2301.00005"].reason == "no html"  # looked for again: the HTML may have arrived
 
-    time.sleep(1.1)
     run_batch(Dump(html=html, pdfs=pdfs), Settings(out=str(out), **FAST), workers=1, retry_failed=True, limit=6)
     recs3 = last_run(out)
     assert len(recs3) == 6 and recs3["2301.00006"].status == "failed"
@@ -242,16 +240,13 @@ def test_timeout_is_recorded_and_run_goes_on(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "process_paper",
                         _sleepy_process_paper(pipeline.process_paper, "2302.00002", 60))
     out = tmp_path / "out"
-    t0 = time.monotonic()
     stats = run_batch(small_dump(tmp_path / "in"), Settings(out=str(out), **FAST), workers=2, timeout=2)
-    assert time.monotonic() - t0 < 30
     recs = last_run(out)
     assert recs["2302.00002"].status == "timeout" and recs["2302.00002"].error == "stopped after 2 s"
     assert recs["2302.00001"].status == "ok" and recs["2302.00003"].status == "ok"
     assert stats["papers"]["timeout"] == 1
     assert paper_dirs(out) == {"2302.00001", "2302.00003"}
     # a timeout is lasting: the next run skips it unless asked to retry
-    time.sleep(1.1)
     run_batch(small_dump(tmp_path / "in"), Settings(out=str(out), **FAST), workers=1, timeout=2)
     assert last_run(out)["2302.00002"].reason == "failed before"
 
@@ -311,7 +306,6 @@ def test_worker_killed_mid_paper_loses_only_that_paper(tmp_path):
     assert "SIGKILL" in recs["2302.00002"].error
     assert recs["2302.00001"].status == "ok" and recs["2302.00003"].status == "ok"
     assert paper_dirs(out) == {"2302.00001", "2302.00003"} and not list(out.glob(".*.tmp"))
-    time.sleep(1.1)
     run_batch(small_dump(tmp_path / "in"), Settings(out=str(out), **FAST), workers=1)  # a crash is retried
     recs = last_run(out)
     assert recs["2302.00002"].status == "ok"
@@ -365,7 +359,6 @@ def test_shards_into_one_output_equal_one_run(tmp_path):
 
 
 def test_dask_local_cluster_gives_the_same_outputs(tmp_path):
-    pytest.importorskip("distributed")
     dump = small_dump(tmp_path / "in", names=("basic", "twocol", "robust"))
     _copy(PAPERS / "basic/paper.html", tmp_path / "in" / "2302.00009.html")
     (tmp_path / "in" / "2302.00009.pdf").write_bytes(b"not a pdf")
@@ -375,9 +368,7 @@ def test_dask_local_cluster_gives_the_same_outputs(tmp_path):
     stuck = tmp_path / "stuck.html"
     os.mkfifo(stuck)
     jobs = list(dump.jobs()) + [PaperJob(paper="stuck", pdf=str(PAPERS / "basic/paper.pdf"), html=str(stuck))]
-    t0 = time.monotonic()
     stats = run_batch(jobs, Settings(out=str(tmp_path / "dask"), **settings), workers=2, dask="local", timeout=3)
-    assert time.monotonic() - t0 < 90
     local, dask = tree(tmp_path / "local"), tree(tmp_path / "dask")
     assert local and local.keys() == dask.keys()
     assert [k for k in local if local[k] != dask[k]] == []
