@@ -213,7 +213,6 @@ def ratio(a, b) -> str:
 def machine() -> str:
     import numpy
     import pymupdf
-    import sklearn
 
     cpu = ""
     try:
@@ -221,7 +220,7 @@ def machine() -> str:
     except (OSError, StopIteration):
         pass
     return (f"{platform.platform()}; {os.cpu_count()} CPUs ({cpu}); Python {platform.python_version()}; "
-            f"nougat-align {__version__}; PyMuPDF {pymupdf.VersionBind}; scikit-learn {sklearn.__version__}; "
+            f"nougat-align {__version__}; PyMuPDF {pymupdf.VersionBind}; "
             f"numpy {numpy.__version__}")
 
 

@@ -24,6 +24,7 @@ pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF's parser chatter is not ours 
 
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
 EDGE = 0.1  # share of the page height where headers and footers live
+FURNITURE_WINDOW = 5  # pages each side among which a running header must repeat
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:page\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.I)
 
@@ -146,19 +147,27 @@ def read_pages(doc: "pymupdf.Document", textpages: Optional[list] = None) -> lis
 
 def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
     """Running headers/footers (repeated near the top/bottom edge), page numbers, and
-    rotated margin stamps (arXiv's) become ``furniture``."""
+    rotated margin stamps (arXiv's) become ``furniture``.  A header repeats on 30% of the
+    pages within ``FURNITURE_WINDOW`` of its page (a chapter's running head in a thesis,
+    not 30% of the whole book)."""
     def key(line: PdfLine) -> str:
         return re.sub(r"\d+", "#", norm_string(line.text))
 
     def at_edge(line: PdfLine, page: PdfPage) -> bool:
         return line.y1 <= page.height * EDGE + 12 or line.y0 >= page.height * (1 - EDGE) - 12
 
-    seen: Counter[str] = Counter()
-    for page in pages:
-        seen.update({key(ln) for ln in page.lines if at_edge(ln, page)})
-    repeat = max(2, int(0.3 * len(pages) + 0.999))
+    keys = [{key(ln) for ln in page.lines if at_edge(ln, page)} for page in pages]
+    seen: Counter[str] = Counter()  # edge keys of the pages within FURNITURE_WINDOW
+    for k in keys[:FURNITURE_WINDOW]:
+        seen.update(k)
     out = []
-    for page in pages:
+    for i, page in enumerate(pages):
+        if i + FURNITURE_WINDOW < len(pages):
+            seen.update(keys[i + FURNITURE_WINDOW])
+        if i - FURNITURE_WINDOW - 1 >= 0:
+            seen.subtract(keys[i - FURNITURE_WINDOW - 1])
+        near = min(len(pages), i + FURNITURE_WINDOW + 1) - max(0, i - FURNITURE_WINDOW)
+        repeat = max(2, int(0.3 * near + 0.999))
         lines = []
         top = min((ln.y0 for ln in page.lines), default=0.0)
         bottom = max((ln.y1 for ln in page.lines), default=0.0)

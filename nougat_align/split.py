@@ -23,6 +23,7 @@ Stages (each in its own module, called here in order):
 """
 from __future__ import annotations
 
+import bisect
 import gc
 import re
 import time
@@ -53,6 +54,7 @@ MIN_PATTERN = 16  # shorter patterns are not evidence
 TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
+NEAR_PAGES = 10  # a float or footnote is looked for this many pages either side of its anchor
 PROSE_LINE = 5  # words: a line inside a figure this long is prose the label must hold
 MISMATCH_SHARE = 0.3  # fewer of the PDF's body lines found in the markdown: not this paper
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
@@ -180,7 +182,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     # figure text out of the page text); a markdown without any has nothing to gain
     detect = (isinstance(figures, str) and figures == "detect"
               and any(f.kind in ("figure", "table") for f in md.floats))
-    textpages = pdf_text.textpages(doc, vectors=detect)
+    textpages = pdf_text.textpages(doc, vectors=True) if detect else None  # else page by page
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
@@ -346,9 +348,7 @@ def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):
             if ln.words:
                 train_x.append(ln.words)
                 train_y.append(p.index)
-    scores = predict_pages(train_x, train_y, chunks, P)
-    finite = np.isfinite(scores)
-    labels = np.where(finite.any(axis=1), np.argmax(np.where(finite, scores, -1e9), axis=1), -1)
+    labels = predict_pages(train_x, train_y, chunks, P)
     clock.lap("classify")
     words_per_page = [sum(len(ln.words) for ln in p.body()) for p in pages]
     stair = fit_staircase(labels, P, max_len=int(max(words_per_page) / CHUNK_WORDS * 2) + 4)
@@ -379,7 +379,8 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
         tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         guessed[k] = s is None and e is None
         cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
-                              fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS))
+                              fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS)
+                              if pages[k - 1].body() else int(cuts[k - 1]))  # a float page holds no text
     # The last page ends where its last words are; what follows (markdown the PDF does not
     # print) belongs to no page.  Searched to the end of the markdown, since predictions
     # cannot place text that no PDF page has; a short difference at the very end is kept.
@@ -784,7 +785,9 @@ def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str,
     if good_s and good_e:
         if e.end <= s.start:
             return _split_gap(joined, e.end, s.start, trail, lead)
-        return s.start if s.score >= e.score else e.end  # overlapping matches: trust the better
+        # overlapping matches: trust the better, and on a tie the longer (a short pattern
+        # such as "In Transactions on ..." recurs in a bibliography)
+        return s.start if (s.score, s.end - s.start) >= (e.score, e.end - e.start) else e.end
     if good_s or (s is not None and not good_e and (e is None or s.score >= e.score)):
         return _take_back(joined, s.start, lead)
     if e is not None:
@@ -871,10 +874,12 @@ def _edge_score(edge: tuple[str, str], md_norm: str, at_start: bool) -> float:
 
 
 def _page_of_offset(offset: int, offsets: list[int]) -> int:
-    for k in range(len(offsets) - 1):
-        if offsets[k] <= offset < offsets[k + 1]:
-            return k
-    return max(0, len(offsets) - 2)
+    return min(max(0, bisect.bisect_right(offsets, offset) - 1), max(0, len(offsets) - 2))
+
+
+def _near(page: int, num_pages: int) -> range:
+    """Pages where a float or footnote anchored on ``page`` may be printed."""
+    return range(max(0, page - NEAR_PAGES), min(num_pages, page + NEAR_PAGES + 1))
 
 
 def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
@@ -896,13 +901,14 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
         want = _trigrams(norm_words(f.mmd))
         label = (f.kind, _number_key(f.number)) if f.number else None
         best, best_score = None, 0.3
-        for k in range(len(pages)):
+        anchor_page = _page_of_offset(f.anchor, offsets)
+        for k in _near(anchor_page, len(pages)):
             score = sum(g in grams[k] for g in want) / len(want) if want else 0.0
             if label is not None and label in labels[k]:
                 score += 0.5
             if score > best_score:
                 best, best_score = k, score
-        out[f.id] = best if best is not None else _page_of_offset(f.anchor, offsets)
+        out[f.id] = best if best is not None else anchor_page
     return out
 
 
@@ -941,11 +947,15 @@ def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> di
         placed.add((n.mark, n.text, anchor_page))
         want = _trigrams(norm_words(n.text))
         best, best_score = None, 0.5
-        for k in range(len(pages)):
+        for k in _near(anchor_page, len(pages)):
             if not want:
                 break
             score = sum(g in grams[k] for g in want) / len(want) - 0.001 * abs(k - anchor_page)
             if score > best_score:
                 best, best_score = k, score
+        if best is None and want:  # held aside nowhere (its lines read as running text):
+            # the anchor's page or, for a footnote the page end broke, the next, by what they print
+            near = [k for k in (anchor_page, anchor_page + 1) if k < len(pages)]
+            best = max(near, key=lambda k: (sum(g in pages[k].printed.trigrams for g in want), -k))
         out[n.id] = best if best is not None else anchor_page
     return out
