@@ -17,7 +17,7 @@ interrupted run resumes.  ``report-options`` converts every HTML with ``html_to_
 and prints, per configuration against ``arxiv``, the time ratio and whether the markdown
 is byte-identical.  ``refs`` splits the HTML of two configurations against each paper's PDF
 and scores its reference pages (from the PDF's last "References" heading to the end) against
-the PDF's text: kept, and word precision / recall.
+the PDF's text: kept, and word precision / coverage.
 
 ``bulk`` packs each paper's ``src/`` as arXiv does (``arXiv_src_YYMM_NNN.tar`` with members
 ``YYMM/<id>.gz``, a gzipped tar of the submission; the PDFs as ``YYMM/<id>vN.pdf`` in
@@ -274,7 +274,7 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
     print(f"bulk run of {len(ids)} papers ({workers} workers): "
           f"{stats['seconds'] if wall is None else round(wall)} s wall")
     print("| paper | slug | status | pages kept | bibliography | LaTeXML s | align s | render s "
-          "| reference pages kept | ref. page precision / recall |")
+          "| reference pages kept | ref. page precision / coverage |")
     print("|---|---|---|--:|---|--:|--:|--:|--:|--:|")
     tot = {"latexml": 0.0, "align": 0.0, "render": 0.0}
     ref_kept = ref_total = 0
@@ -295,7 +295,7 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
         ref_kept += len(rows)
         ref_rows += rows
         pr = (f"{sum(x['precision'] for x in rows) / len(rows):.3f} / "
-              f"{sum(x['recall'] for x in rows) / len(rows):.3f}") if rows else "-"
+              f"{sum(x['coverage'] for x in rows) / len(rows):.3f}") if rows else "-"
         print(f"| {pid} | {slug} | {r['status']}{' (' + r['reason'] + ')' if r.get('reason') else ''} "
               f"| {r.get('kept', 0)}/{r.get('pages', 0)} | {r.get('bibliography_source', '')} "
               f"| {lx:.1f} | {align:.1f} | {render:.2f} | {len(rows)}/{len(refs)} | {pr} |")
@@ -306,8 +306,8 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
           f"render {tot['render'] / n:.2f}; LaTeXML {stats.get('latexml')}")
     if ref_rows:
         print(f"reference pages: {ref_kept}/{ref_total} kept, mean precision "
-              f"{sum(x['precision'] for x in ref_rows) / len(ref_rows):.3f}, mean recall "
-              f"{sum(x['recall'] for x in ref_rows) / len(ref_rows):.3f}")
+              f"{sum(x['precision'] for x in ref_rows) / len(ref_rows):.3f}, mean coverage "
+              f"{sum(x['coverage'] for x in ref_rows) / len(ref_rows):.3f}")
 
 
 def cmd_refs(args) -> None:
@@ -318,7 +318,7 @@ def cmd_refs(args) -> None:
 
     corpus, work = Path(args.corpus), Path(args.work)
     configs = args.configs.split(",")
-    print("| slug | " + " | ".join(f"{c}: ref. pages kept, precision / recall" for c in configs) + " |")
+    print("| slug | " + " | ".join(f"{c}: ref. pages kept, precision / coverage" for c in configs) + " |")
     print("|---|" + "--:|" * len(configs))
     totals = {c: [0, 0, []] for c in configs}
     for paper in _papers(corpus):
@@ -339,14 +339,14 @@ def cmd_refs(args) -> None:
             totals[c][1] += len(refs)
             totals[c][2] += rows
             cells.append(f"{len(rows)}/{len(refs)}, " + (
-                f"{sum(r['precision'] for r in rows) / len(rows):.3f} / {sum(r['recall'] for r in rows) / len(rows):.3f}"
+                f"{sum(r['precision'] for r in rows) / len(rows):.3f} / {sum(r['coverage'] for r in rows) / len(rows):.3f}"
                 if rows else "-"))
         print(f"| {paper.name} | " + " | ".join(cells) + " |")
     cells = []
     for c in configs:
         kept, total, rows = totals[c]
         cells.append(f"{kept}/{total}, " + (f"{sum(r['precision'] for r in rows) / len(rows):.3f} / "
-                                            f"{sum(r['recall'] for r in rows) / len(rows):.3f}" if rows else "-"))
+                                            f"{sum(r['coverage'] for r in rows) / len(rows):.3f}" if rows else "-"))
     print("| **all** | " + " | ".join(cells) + " |")
 
 

@@ -58,7 +58,7 @@ from nougat_align.write import write_bytes_atomic, write_text_atomic
 LATEXMLC = "latexmlc"
 SIDECAR_SUFFIX = ".latexml.json"
 # Bump when the latexmlc options or the report change, so cached HTML is rebuilt.
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
                     "--noparse", "--nographicimages", "--nopictureimages")
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"

@@ -14,6 +14,7 @@ from nougat_align.records import Record
 from nougat_align.sources import REASON_NO_MAIN, TEX_SUFFIXES, SourceProblem, ignored, safe_relpath
 
 _CLASS_RE = re.compile(r"\\document(?:class|style)\s*(?:\[[^\]]*\]\s*)?\{\s*([^}\s]+)\s*\}", re.S)
+_LATEXDIFF_RE = re.compile(r"^%DIF (?:LATEXDIFF|PREAMBLE)", re.M)
 _DOCCLASS_RE = re.compile(r"\\document(?:class|style)\b")
 _BEGIN_DOC_RE = re.compile(r"\\begin\s*\{\s*document\s*\}")
 _COMMENT_ENV_RE = re.compile(r"\\begin\s*\{comment\}.*?\\end\s*\{comment\}", re.S)
@@ -101,7 +102,8 @@ def find_main_file(root: Path) -> MainFile:
     of preference is: named ``toplevelfile`` in ``00README.XXX`` (or ``toplevel`` in
     ``00README.json``); not ``\\input``/``\\include``d by another file; with its own
     ``\\begin{document}``; a class other than standalone/beamer/poster; a name that does not
-    look like a template, supplement, response or figure; a ``.bbl`` of the same name; a
+    look like a template, supplement, response or figure; not a latexdiff output (its
+    ``%DIF`` marks: it prints both versions, not the paper); a ``.bbl`` of the same name; a
     name like main/ms/paper; the largest (with its ``\\input`` tree); then by name.
     Raises ``InputError`` (reason ``no main file``) when there is no candidate.
     """
@@ -114,8 +116,8 @@ def find_main_file(root: Path) -> MainFile:
             continue
         if path.suffix.lower() in TEX_SUFFIXES and str(rel.as_posix()) not in ignore_hints:
             files[rel.as_posix()] = path
-    texts = {rel: strip_comments(p.read_text(encoding="utf-8", errors="replace"))
-             for rel, p in files.items()}
+    raw = {rel: p.read_text(encoding="utf-8", errors="replace") for rel, p in files.items()}
+    texts = {rel: strip_comments(text) for rel, text in raw.items()}
     includes: dict[str, set[str]] = {}
     for rel, text in texts.items():
         base = PurePosixPath(rel).parent
@@ -160,6 +162,7 @@ def find_main_file(root: Path) -> MainFile:
             ("own \\begin{document}", own_begin),
             ("document class", cls not in _SIDE_CLASSES),
             ("file name not a side file", not side_name),
+            ("not a latexdiff output", not _LATEXDIFF_RE.search(raw[rel])),
             ("has a .bbl", has_bbl),
             ("main-like file name", stem in _MAIN_NAMES),
             ("largest", size),

@@ -88,6 +88,14 @@ def test_main_file_standalone_template_and_names(tmp_path):
     assert main.path == "ms.tex" and main.reason == "main-like file name"
 
 
+def test_main_file_is_not_a_latexdiff_output(tmp_path):
+    # latexdiff's file of changes is the larger one, but it prints both versions, not the paper
+    diff = PAPER.replace("\\begin{document}", "%DIF PREAMBLE EXTENSION ADDED BY LATEXDIFF\n\\begin{document}")
+    _write(tmp_path, {"paper_v2.tex": PAPER, "diff.tex": "%DIF LATEXDIFF DIFFERENCE FILE\n" + diff + "x" * 900})
+    main = lx.find_main_file(tmp_path)
+    assert main.path == "paper_v2.tex" and main.reason == "not a latexdiff output"
+
+
 def test_main_file_bbl_and_largest(tmp_path):
     _write(tmp_path, {"short.tex": PAPER, "long.tex": PAPER + "More text.\n" * 20})
     assert lx.find_main_file(tmp_path).path == "long.tex"
