@@ -46,7 +46,7 @@ from nougat_align.errors import InputError
 from nougat_align.executors import CRASHED, run_dask, run_local
 from nougat_align.inputs import NO_HTML, NO_PDF, Dump, PaperJob, normalize_id, parse_id, parse_shard, shard_of
 from nougat_align.records import PaperResult
-from nougat_align.runreport import Progress, Tally, rss_mb, run_stats, summary_line, summary_table
+from nougat_align.runreport import Progress, Tally, manifest_lines, rss_mb, run_stats, summary_line, summary_table
 from nougat_align.work import Settings, failure, run_job
 from nougat_align.style import check_style
 from nougat_align.write import check_folder, write_text_atomic
@@ -64,19 +64,13 @@ RETRIED_REASONS = {NO_HTML, NO_PDF, CRASHED}
 def _read_failures(out: Path, keep: Callable[[str], bool]) -> dict[str, str]:
     """Papers whose last recorded attempt failed for a lasting reason -> that reason."""
     failed: dict[str, str] = {}
-    for manifest in sorted(out.glob("manifest*.jsonl")):
-        with manifest.open(encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                    paper, status = rec["paper"], rec["status"]
-                except (ValueError, KeyError, TypeError):
-                    continue  # a line cut by a kill
-                if status in ("failed", "timeout") and rec.get("reason") not in RETRIED_REASONS \
-                        and keep(paper) and not (out / paper / "meta.json").exists():
-                    failed[paper] = rec.get("reason", status)
-                elif status in ("ok", "partial") or status == "failed" and rec.get("reason") in RETRIED_REASONS:
-                    failed.pop(paper, None)
+    for rec in manifest_lines(out):
+        paper, status = rec["paper"], rec["status"]
+        if status in ("failed", "timeout") and rec.get("reason") not in RETRIED_REASONS \
+                and keep(paper) and not (out / paper / "meta.json").exists():
+            failed[paper] = rec.get("reason", status)
+        elif status in ("ok", "partial") or status == "failed" and rec.get("reason") in RETRIED_REASONS:
+            failed.pop(paper, None)
     return failed
 
 

@@ -1,13 +1,16 @@
-"""The run report: running totals, ``stats.json``, the progress bar and the summary table."""
+"""The run report: running totals, ``stats.json``, the progress bar and the summary table;
+and the reader of the manifests a run appends to."""
 from __future__ import annotations
 
 import heapq
+import json
 import logging
 import os
 import resource
 import time
 from collections import Counter
-from typing import Optional
+from pathlib import Path
+from typing import Iterator, Optional
 
 from nougat_align.inputs import NO_HTML, NO_PDF
 from nougat_align.records import PaperResult
@@ -208,3 +211,18 @@ def summary_line(stats: dict) -> str:
     pages = stats["pages"]
     return (f"{papers}; pages kept {pages['kept']}/{pages['total']} ({pages['kept_pct']}%); "
             f"{stats['papers_per_minute']} papers/min in {stats['seconds']} s")
+
+
+def manifest_lines(out: Path) -> Iterator[dict]:
+    """Every record of ``OUT/manifest*.jsonl`` (all shards), oldest first within a file;
+    a line cut by a kill, or one that is not a paper's record, is passed over."""
+    for path in sorted(Path(out).glob("manifest*.jsonl")):
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(rec, dict) and isinstance(rec.get("paper"), str) and rec["paper"] \
+                        and isinstance(rec.get("status"), str):
+                    yield rec

@@ -82,17 +82,12 @@ def _read_json(path: Path):
 
 def _manifest(root: Path) -> dict[str, dict]:
     """The last attempt of every paper (a resume's ``skipped`` line does not hide it)."""
+    from nougat_align.runreport import manifest_lines
+
     last: dict[str, dict] = {}
-    for path in sorted(root.glob("manifest*.jsonl")):
-        with path.open(encoding="utf-8", errors="replace") as f:
-            for line in f:
-                try:
-                    rec = json.loads(line)
-                except ValueError:
-                    continue
-                if isinstance(rec, dict) and rec.get("paper") and (
-                        rec.get("status") != "skipped" or rec["paper"] not in last):
-                    last[rec["paper"]] = rec
+    for rec in manifest_lines(root):
+        if rec["status"] != "skipped" or rec["paper"] not in last:
+            last[rec["paper"]] = rec
     return last
 
 
