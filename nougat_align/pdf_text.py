@@ -183,8 +183,25 @@ def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
             if height > 3 * width and height > 40:  # rotated text in the margin
                 furniture = True
             lines.append(replace(ln, role="furniture") if furniture and ln.role == "body" else ln)
-        out.append(replace(page, lines=tuple(lines)))
+        out.append(replace(page, lines=tuple(_beside_page_number(lines, page, at_edge))))
     return out
+
+
+def _beside_page_number(lines: list[PdfLine], page: PdfPage, at_edge) -> list[PdfLine]:
+    """A short line at the page's edge in the same text block as its page number is the
+    rest of the running head ("viii    Preface": one MuPDF block, its lines sharing the
+    block's x extent and touching), however seldom that title repeats (the last verso of a
+    short chapter)."""
+    numbers = [ln for ln in lines if ln.role == "furniture" and _PAGE_NUMBER.match(ln.text)]
+    if not numbers:
+        return lines
+
+    def same_block(a: PdfLine, b: PdfLine) -> bool:
+        return (a.x0, a.x1) == (b.x0, b.x1) and (abs(a.y0 - b.y1) < 0.01 or abs(b.y0 - a.y1) < 0.01)
+
+    return [replace(ln, role="furniture")
+            if ln.role == "body" and at_edge(ln, page) and len(ln.text.split()) <= 8
+            and any(same_block(ln, n) for n in numbers) else ln for ln in lines]
 
 
 def mark_floats(pages: Sequence[PdfPage], floats: Sequence[FloatRecord]) -> list[PdfPage]:

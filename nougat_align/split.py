@@ -749,10 +749,12 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
 
 
 def _contents_page(lines: list[_Line]) -> bool:
-    """A table of contents: a body line among the first three reads "Contents", and at
-    least a third of the body lines are numbers (section numbers, page numbers)."""
+    """A table of contents: a line among the first three reads "Contents" (its title, or
+    the running head of a continued table: "x  Contents"), and at least a third of the
+    body lines are numbers (section numbers, page numbers)."""
     body = [ln.words for ln in lines if ln.role == "body" and ln.words]
-    if not any(w in (["contents"], ["table", "of", "contents"]) for w in body[:3]):
+    head = [ln.words for ln in lines if ln.role in ("body", "furniture") and ln.words][:3]
+    if not any(w in (["contents"], ["table", "of", "contents"]) for w in head):
         return False
     return sum(all(x.isdigit() for x in w) for w in body) >= len(body) / 3
 

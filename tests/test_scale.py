@@ -78,6 +78,20 @@ def test_running_heads_are_furniture_chapter_by_chapter():
     assert all(p.lines[1].role == "body" for p in marked)
 
 
+def test_a_title_in_the_page_numbers_block_is_running_head():
+    # a book's verso: "viii    Preface" is one MuPDF block (two lines sharing its x extent);
+    # the title repeats on too few nearby pages to count as a running head by itself
+    pages = []
+    for i in range(12):
+        lines = [PdfLine("Some running text in the middle of the page.", 100, 300, 400, 310, 10)]
+        if i == 7:  # the block's two lines, and a line of another block at the same height
+            lines = [PdfLine("viii", 86, 59, 482, 65, 6), PdfLine("Preface", 86, 65, 482, 71, 6),
+                     PdfLine("Preface", 100, 59, 400, 71, 12)]
+        pages.append(PdfPage(index=i, width=612, height=792, lines=tuple(lines)))
+    roles = [ln.role for ln in mark_furniture(pages)[7].lines]
+    assert roles == ["furniture", "furniture", "body"]
+
+
 def test_a_short_document_gets_one_tfidf_linear_svm_over_all_pages():
     """Up to ONE_SVM pages: the classic design, scikit-learn's TF-IDF + LinearSVC trained
     on every line, chunk by chunk the same prediction."""
