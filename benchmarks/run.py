@@ -177,6 +177,9 @@ def real_agreement(papers: list[Path], pred: Path) -> dict:
         rows.extend(score["pages"])
         ref = [Counter(normalize_words(t)) for t in pdf_text]
         for p, md in pages.items():
+            if not 1 <= p <= len(ref):  # a page the PDF does not have (Nougat writes some)
+                suspect.append(f"{d.name}:{p}")
+                continue
             words = Counter(markdown_page_words(md))
             f1 = {q: _f1(words, ref[q - 1]) for q in (p - 1, p, p + 1) if 1 <= q <= len(ref)}
             if max(f1, key=f1.get) != p and max(f1.values()) > f1[p] + 0.05:
