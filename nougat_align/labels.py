@@ -156,6 +156,17 @@ class _PageLines:
             at = self.flat.find(key, at + 1)
         return out
 
+    def claim(self, key: str, form: "re.Pattern[str]", line_above: bool = True) -> Optional[str]:
+        """What the page prints before ``key`` (on its line, or as the line above when
+        ``key`` starts a line and ``line_above``), at the first hit whose prefix has the
+        label's ``form``; that line is used up.  ``None`` when no hit has one."""
+        for i, before, prev in self.hits(key):
+            printed = before if before or not line_above else prev
+            if form.fullmatch(printed):
+                self.used.add(i)
+                return printed
+        return None
+
     def alone(self, i: int, key: str) -> bool:
         """Line ``i`` holds nothing but (the start of) ``key``."""
         return key.startswith(self.keys[i]) or self.keys[i] == key
@@ -325,16 +336,12 @@ def _caption(fid: str, mmd: str, caption: str, lines: _PageLines) -> tuple[list[
     key = _key(caption)
     if len(key) < 3:
         return [], False
-    for i, before, prev in lines.hits(key):
-        printed = before if before else prev
-        if not _PRINTED_CAPTION.fullmatch(printed):
-            continue
-        lines.used.add(i)
-        new = printed + " "
-        if _same(new, label):
-            return [], True
-        return [Relabel(target=fid, start=line_start, end=at, text=new, kind="caption")], True
-    return [], False
+    printed = lines.claim(key, _PRINTED_CAPTION)
+    if printed is None:
+        return [], False
+    if _same(printed + " ", label):
+        return [], True
+    return [Relabel(target=fid, start=line_start, end=at, text=printed + " ", kind="caption")], True
 
 
 _SUBFIGURE_TAG = re.compile(r"^\(([a-z]|[ivx]{1,4})\)(?:\n\n|$)", re.M)
@@ -355,16 +362,13 @@ def _footnote(note, lines: _PageLines) -> tuple[list[Relabel], bool]:
     prefix = f"Footnote {note.mark}: "
     if len(key) < 3 or not note.mmd.startswith(prefix):
         return [], False
-    for i, before, prev in lines.hits(key):
-        printed = before if before else prev
-        if not _PRINTED_MARK.fullmatch(printed):
-            continue
-        lines.used.add(i)
-        if printed == note.mark:
-            return [], True
-        return [Relabel(target=note.id, start=len("Footnote "), end=len(prefix) - 2,
-                        text=printed, kind="footnote")], True
-    return [], False
+    printed = lines.claim(key, _PRINTED_MARK)
+    if printed is None:
+        return [], False
+    if printed == note.mark:
+        return [], True
+    return [Relabel(target=note.id, start=len("Footnote "), end=len(prefix) - 2,
+                    text=printed, kind="footnote")], True
 
 
 def _list_item(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bool]:
@@ -372,14 +376,12 @@ def _list_item(m: "re.Match[str]", lines: _PageLines) -> tuple[list[Relabel], bo
     key = _key(m.group(2))
     if len(key) < 3:
         return [], False
-    for i, before, prev in lines.hits(key):
-        if not _PRINTED_ITEM.fullmatch(before):
-            continue
-        lines.used.add(i)
-        if before == m.group(1):
-            return [], True
-        return [Relabel(target="", start=m.start(1), end=m.end(1), text=before, kind="list")], True
-    return [], False
+    printed = lines.claim(key, _PRINTED_ITEM, line_above=False)
+    if printed is None:
+        return [], False
+    if printed == m.group(1):
+        return [], True
+    return [Relabel(target="", start=m.start(1), end=m.end(1), text=printed, kind="list")], True
 
 
 def _spans(page_doc) -> list[tuple[str, str, bool, bool]]:
