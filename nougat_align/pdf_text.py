@@ -25,6 +25,8 @@ pymupdf.TOOLS.mupdf_display_errors(False)  # MuPDF's parser chatter is not ours 
 TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
 EDGE = 0.1  # share of the page height where headers and footers live
 FURNITURE_WINDOW = 5  # pages each side among which a running header must repeat
+# a folio that anchors a running head: digits or lowercase roman, bare ("C." is a section)
+_FOLIO = re.compile(r"\d{1,4}|[ivxlcdm]{1,7}")
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:page\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.I)
 
@@ -192,7 +194,7 @@ def _beside_page_number(lines: list[PdfLine], page: PdfPage, at_edge) -> list[Pd
     rest of the running head ("viii    Preface": one MuPDF block, its lines sharing the
     block's x extent and touching), however seldom that title repeats (the last verso of a
     short chapter)."""
-    numbers = [ln for ln in lines if ln.role == "furniture" and _PAGE_NUMBER.match(ln.text)]
+    numbers = [ln for ln in lines if ln.role == "furniture" and _FOLIO.fullmatch(ln.text.strip())]
     if not numbers:
         return lines
 

@@ -90,6 +90,11 @@ def test_a_title_in_the_page_numbers_block_is_running_head():
         pages.append(PdfPage(index=i, width=612, height=792, lines=tuple(lines)))
     roles = [ln.role for ln in mark_furniture(pages)[7].lines]
     assert roles == ["furniture", "furniture", "body"]
+    # a section letter at the top ("C." then its title, one block) is no folio: the title stays
+    pages[7] = PdfPage(index=7, width=612, height=792, lines=(
+        PdfLine("C.", 83, 62, 171, 67.6, 5.4), PdfLine("Mean value", 83, 67.6, 171, 73.1, 5.4),
+        PdfLine("Some running text in the middle of the page.", 100, 300, 400, 310, 10)))
+    assert mark_furniture(pages)[7].lines[1].role == "body"
 
 
 def test_a_short_document_gets_one_tfidf_linear_svm_over_all_pages():
