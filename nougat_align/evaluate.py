@@ -530,6 +530,13 @@ def _run_pdftotext(pdf: Path, options: list[str]) -> bytes:
     return proc.stdout
 
 
+#: Share of the page height at its top and bottom where running heads stand.
+EDGE = 0.1
+
+#: A page without prose blocks and fewer words than this (of three letters or more)
+#: prints nothing a label must hold: a running head, a page number, a lone word.
+MIN_PAGE_WORDS = 10
+
 #: A pdftotext block whose lines hold this many words on average is prose; figure text
 #: (axis labels, legends, diagram nodes), table cells and rotated text are not.
 PROSE_WORDS_PER_LINE = 4
@@ -537,13 +544,19 @@ PROSE_WORDS_PER_LINE = 4
 
 def pdftotext_prose_pages(pdf: Path | str) -> list[str]:
     """Per page, the text of the blocks poppler (``pdftotext -bbox-layout``) lays out as
-    prose: horizontal lines of :data:`PROSE_WORDS_PER_LINE` words or more on average."""
+    prose: horizontal lines of :data:`PROSE_WORDS_PER_LINE` words or more on average;
+    running heads left out (a one-line block in the top or bottom :data:`EDGE` of the
+    page, or the page's first or last block, whose letters recur so on another page:
+    "Files and file systems", "CHAPTER 3. ANIMALS THAT MOVE")."""
     from lxml import etree
 
     out = _run_pdftotext(Path(pdf), ["-bbox-layout"])
     root = etree.fromstring(out, etree.XMLParser(recover=True, huge_tree=True))
-    pages = []
+    pages: list[list[tuple[str, str]]] = []  # per page: (running-head key or "", text)
     for page in root.iter("{*}page"):
+        height = float(page.get("height") or 0)
+        ys = [float(b.get("yMin")) for b in page.iter("{*}block")]
+        top, bottom = min(ys, default=0.0), max(ys, default=0.0)
         blocks = []
         for block in page.iter("{*}block"):
             lines = [[w.text or "" for w in line.iter("{*}word")] for line in block.iter("{*}line")
@@ -551,9 +564,14 @@ def pdftotext_prose_pages(pdf: Path | str) -> list[str]:
                      >= float(line.get("yMax")) - float(line.get("yMin"))]
             words = sum(len(ln) for ln in lines)
             if lines and words >= PROSE_WORDS_PER_LINE * len(lines):
-                blocks.append("\n".join(" ".join(ln) for ln in lines))
-        pages.append("\n\n".join(blocks))
-    return pages
+                y0, y1 = float(block.get("yMin")), float(block.get("yMax"))
+                edge = len(lines) == 1 and (y1 < EDGE * height or y0 > (1 - EDGE) * height
+                                            or y0 in (top, bottom))
+                key = re.sub(r"[^a-z]", "", " ".join(lines[0]).lower()) if edge else ""
+                blocks.append((key, "\n".join(" ".join(ln) for ln in lines)))
+        pages.append(blocks)
+    seen = Counter(key for blocks in pages for key in {k for k, _ in blocks if k})
+    return ["\n\n".join(text for key, text in blocks if seen[key] < 2 or not key) for blocks in pages]
 
 
 def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
@@ -565,7 +583,8 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
     in the PDF page, ``coverage`` = share of the PDF page's prose words (of
     ``prose_pages[k]`` when given: :func:`pdftotext_prose_pages`) found in the markdown,
     ``f1``, and ``ends_in_heading``.  ``mean_*`` average over kept pages (a page without
-    words on either side scores 0); ``low_precision``, ``low_coverage`` and
+    words on either side scores 1: an empty label on a page that prints no more than a
+    running head is right); ``low_precision``, ``low_coverage`` and
     ``heading_at_end`` count kept pages with a fault.  Pages numbered beyond the PDF are
     listed in ``extra_pages``.
     """
@@ -576,7 +595,7 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
         ref = Counter(normalize_words(pdf_pages[p - 1]))
         common = sum((md & ref).values())
         n_md, n_ref = sum(md.values()), sum(ref.values())
-        prec = common / n_md if n_md else 0.0
+        prec = common / n_md if n_md else 1.0  # an empty label holds nothing unprinted
         # coverage leaves math and tables out of the PDF side too: only its words of three
         # letters or more, less those the label's math and tables hold ("log", "Method")
         math = Counter(normalize_words(pages[p])) - md
@@ -586,8 +605,11 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
             prose -= math
             if prose:  # a page without prose blocks (a list of URLs): all its words
                 break
+        if prose_pages is not None and not normalize_words(prose_pages[p - 1]) \
+                and sum(prose.values()) < MIN_PAGE_WORDS:
+            prose = Counter()  # a blank page but for its running head and page number
         n_prose = sum(prose.values())
-        rec = sum((md & prose).values()) / n_prose if n_prose else 0.0
+        rec = sum((md & prose).values()) / n_prose if n_prose else 1.0
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         rows.append({"page": p, "words_markdown": n_md, "words_pdf": n_ref,
                      "precision": prec, "coverage": rec, "f1": f1,

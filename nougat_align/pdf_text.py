@@ -48,6 +48,7 @@ class PdfPage(Record):
     width: float
     height: float
     lines: tuple[PdfLine, ...] = ()
+    blank: bool = False  # the page draws nothing at all: no text, no image, no path
 
     def text(self, roles: Iterable[str] = ("body",)) -> str:
         return join_lines(ln.text for ln in self.lines if ln.role in set(roles))
@@ -143,8 +144,18 @@ def read_pages(doc: "pymupdf.Document", textpages: Optional[list] = None) -> lis
             step = (y1 - y0) / len(parts)
             for i, part in enumerate(parts):
                 lines.append(PdfLine(part, x0, y0 + i * step, x1, y0 + (i + 1) * step, step))
-        pages.append(PdfPage(index=page.number, width=rect.width, height=rect.height, lines=tuple(lines)))
+        blank = not lines and not _draws(page)
+        pages.append(PdfPage(index=page.number, width=rect.width, height=rect.height, lines=tuple(lines),
+                             blank=blank))
     return pages
+
+
+def _draws(page: "pymupdf.Page") -> bool:
+    """The page puts anything on paper (a scan, a drawing, text of any kind)."""
+    try:
+        return bool(page.get_bboxlog())
+    except Exception:  # a broken page: not known to be blank
+        return True
 
 
 def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
@@ -186,6 +197,71 @@ def mark_furniture(pages: Sequence[PdfPage]) -> list[PdfPage]:
                 furniture = True
             lines.append(replace(ln, role="furniture") if furniture and ln.role == "body" else ln)
         out.append(replace(page, lines=tuple(_beside_page_number(lines, page, at_edge))))
+    return out
+
+
+def blocks(lines: Sequence[PdfLine]) -> list[list[PdfLine]]:
+    """Consecutive lines grouped by the MuPDF text block they were read from
+    (``read_pages`` gives the lines of a block the block's x extent and back-to-back y
+    extents of one height)."""
+    out: list[list[PdfLine]] = []
+    for ln in lines:
+        prev = out[-1][-1] if out else None
+        if (prev is not None and (prev.x0, prev.x1) == (ln.x0, ln.x1)
+                and abs(prev.y1 - ln.y0) < 0.01 and abs(prev.size - ln.size) < 0.01):
+            out[-1].append(ln)
+        else:
+            out.append([ln])
+    return out
+
+
+def _roman(text: str) -> int:
+    values = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+    total = 0
+    for a, b in zip(text, text[1:] + " "):
+        total += -values[a] if values.get(b, 0) > values[a] else values[a]
+    return total
+
+
+def _folio_offset(text: str, index: int) -> Optional[tuple[bool, int]]:
+    """(roman, printed number - page index) of a bare folio, else None."""
+    text = text.strip()
+    if text.isdigit() and len(text) <= 4:
+        return False, int(text) - index
+    if re.fullmatch(r"[ivxlcdm]{1,7}", text):
+        return True, _roman(text) - index
+    return None
+
+
+def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
+    """Page numbers that count with the pages, and their running heads.
+
+    A bare number in a page's first or last text block is a folio when the printed
+    number minus the page's index is the one most pages agree on (at least three: front
+    matter in roman numerals and the main matter each have their own); the other short
+    lines of its block are the running head ("CHAPTER 3. ANIMALS THAT MOVE", "1.6.
+    SAFETY ON WET ROCK"), wherever the class puts its header.
+    """
+    found = []  # (page, block, offset)
+    for i, page in enumerate(pages):
+        bl = blocks(page.lines)
+        for b in {0, len(bl) - 1} if bl else ():
+            for ln in bl[b]:
+                off = _folio_offset(ln.text, page.index)
+                if off is not None:
+                    found.append((i, b, off))
+    common = {roman: off for roman in (False, True)
+              for off, n in Counter(o for _, _, (r, o) in found if r == roman).most_common(1) if n >= 3}
+    heads = {(i, b) for i, b, (roman, off) in found if common.get(roman) == off}
+    out = list(pages)
+    for i, b in heads:
+        bl = blocks(out[i].lines)
+        lines = [ln for block in bl for ln in block]
+        held = {id(ln) for ln in bl[b] if len(ln.text.split()) <= 8}
+        if len(bl[b]) <= 4 and held:
+            out[i] = replace(out[i], lines=tuple(replace(ln, role="furniture")
+                                                 if id(ln) in held and ln.role == "body" else ln
+                                                 for ln in lines))
     return out
 
 
@@ -232,7 +308,7 @@ def extract(pdf: Union[str, Path, "pymupdf.Document"], floats: Optional[Sequence
     """Open, read and mark a PDF: the pages the aligner works on."""
     doc = open_pdf(pdf)
     try:
-        pages = mark_furniture(read_pages(doc, textpages))
+        pages = mark_folios(mark_furniture(read_pages(doc, textpages)))
     finally:
         if not isinstance(pdf, pymupdf.Document):
             doc.close()

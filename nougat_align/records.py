@@ -233,7 +233,8 @@ class Alignment(Record):
         by_id = {f.id: f.mmd for f in self.markdown.floats}
         by_id.update({f.id: f.mmd for f in self.markdown.footnotes})
         parts += [_apply(by_id[i], page.relabels, i) for i in page.floats + page.footnotes if i in by_id]
-        return "\n\n".join(p for p in parts if p) + "\n"
+        text = "\n\n".join(p for p in parts if p)
+        return text + "\n" if text else ""  # a blank page: an empty file
 
     @property
     def kept_pages(self) -> list[PageText]:

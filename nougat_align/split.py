@@ -37,7 +37,7 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from nougat_align import pdf_text, references
+from nougat_align import contents, pdf_text, references
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.labels import relabel
 from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
@@ -74,6 +74,8 @@ class _Page:
     lines: list[_Line]
     has_text: bool
     aside_words: list[str] = field(default_factory=list)
+    blank: bool = False  # nothing drawn at all (``PdfPage.blank``)
+    contents: bool = False  # a table of contents (``_contents_page``)
 
     def body(self) -> list[_Line]:
         return [ln for ln in self.lines if ln.role == "body"]
@@ -194,7 +196,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
         records = _float_records(figures)
     del textpages
     clock.lap("figures")
-    pages = pdf_text.mark_floats(pdf_text.mark_furniture(pages), records)
+    pages = pdf_text.mark_floats(pdf_text.mark_folios(pdf_text.mark_furniture(pages)), records)
     clock.lap("pdf_text")
     return _align_pages(md, pages, records, min_score, clock, doc)
 
@@ -432,9 +434,10 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
             other.extend(aside[i][1])
         evidence.append(_Evidence(words, other, head, tail))
         reason = ""
-        if not page.has_text:
+        empty = not text[a:b].strip() and not own
+        if not page.has_text and not (page.blank and empty):
             reason = "no text layer"
-        elif not text[a:b].strip() and not own:
+        elif empty and page.body() and not page.contents:
             reason = "empty"
         elif score < min_score:
             reason = "low score"
@@ -457,6 +460,9 @@ def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence]
     items = references.list_items(md.text)
     out = []
     for p, ev, page, pdf_page in zip(result, evidence, pages, pdf_pages):
+        if p.kept and page.contents and not md.text[p.start:p.end].strip():
+            toc = contents.label(pdf_page.lines, _top_heading_level(md.text), p.end)
+            p = replace(p, relabels=p.relabels + (toc,)) if toc else p
         if not p.kept:
             out.append(p)
             continue
@@ -483,6 +489,16 @@ def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence]
             p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
         out.append(replace(p, reason=reason, kept=not reason))
     return _heading_moved(md, out)
+
+
+def _top_heading_level(text: str) -> int:
+    """The level of the document's top sections (chapters of a book, sections of an
+    article): the smallest level of its headings, the title (a heading before any other
+    text) left out."""
+    levels = [(m.start(), len(m.group(1))) for m in re.finditer(r"^(#{1,6}) ", text, re.M)]
+    if levels and not text[:levels[0][0]].strip():
+        levels = levels[1:]
+    return min((n for _, n in levels), default=2)
 
 
 def _heading_moved(md: Markdown, pages: list[PageText]) -> list[PageText]:
@@ -741,10 +757,12 @@ def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage
             if ln.role in ("aside", "float"):
                 aside_words.extend(words)
             lines.append(ln)
-        if _contents_page(lines):  # its titles are the markdown's headings, not this page's text
+        contents = _contents_page(lines)
+        if contents:  # its titles are the markdown's headings, not this page's text
             for ln in lines:
                 ln.matched = False
-        pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words))
+        pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words,
+                           blank=pp.blank, contents=contents))
     return pages
 
 

@@ -17,8 +17,8 @@ import pytest
 from nougat_align.errors import InputError
 from nougat_align.evaluate import (
     align_pages, evaluate_pdf_text, evaluate_truth, format_table, load_truth,
-    markdown_body_words, normalize_words, parse_page, score_paper, score_pdf_text)
-from conftest import ROOT, require_tool
+    markdown_body_words, normalize_words, parse_page, pdftotext_pages, score_paper, score_pdf_text)
+from conftest import PAPERS, ROOT, require_tool
 
 SYNTH = ROOT / "benchmarks" / "synth"
 ONE_COLUMN = "synth1-002"   # 11 pages, one column, floats and footnotes
@@ -461,3 +461,20 @@ def test_coverage_leaves_out_figure_text(tmp_path):
     figure_words = {w for t in next(c for c in truth["captions"] if c["page"] == page)["figure_text"]
                     for w in normalize_words(t) if len(w) >= 3}
     assert figure_words and not figure_words & set(normalize_words(prose[page - 1]))
+
+
+def test_running_heads_are_not_page_text_and_a_blank_page_is_right_empty(tmp_path):
+    """pdftotext's running heads (a one-line block at the page's edge that recurs) are not
+    prose a label must hold; a page that prints nothing else is right with an empty label,
+    and a page of prose is not."""
+    require_tool("pdftotext")
+    from nougat_align.evaluate import pdftotext_prose_pages
+
+    pdf = PAPERS / "book" / "paper.pdf"
+    prose = pdftotext_prose_pages(pdf)
+    assert "CHAPTER" not in prose[5] and "grip on the rock" in prose[5]  # page 6: its head left out
+    assert prose[17] == ""  # page 18: "14  CHAPTER 3. ANIMALS THAT MOVE" and nothing else
+    s = score_pdf_text(pdftotext_pages(pdf), {18: "", 6: ""}, prose)
+    rows = {r["page"]: r for r in s["pages"]}
+    assert (rows[18]["precision"], rows[18]["coverage"]) == (1.0, 1.0)
+    assert rows[6]["coverage"] == 0.0 and s["low_coverage"] == 1

@@ -472,3 +472,91 @@ def test_the_start_of_a_resorted_list_goes_to_the_page_that_prints_it():
     assert any("page 6: the start of the reference list" in w for w in result.warnings)
     # page 2 prints a figure and a display equation, no prose: scored on what it prints
     assert result.pages[1].kept and result.pages[1].score == 1.0
+
+
+# ------------------------------------------- pages a label from the HTML cannot cover
+
+
+@pytest.fixture(scope="module")
+def book():
+    """The ``book`` fixture: book class, a two-page table of contents, blank versos that
+    print only their running head, running heads in the class's own header position."""
+    return align(html_to_markdown(PAPERS / "book" / "paper.html"), PAPERS / "book" / "paper.pdf")
+
+
+def _printed(pdf, page: int) -> str:
+    with pymupdf.open(pdf) as doc:
+        return doc[page - 1].get_text()
+
+
+def test_every_page_of_a_book_is_kept(book):
+    assert [p.page for p in book.pages if not p.kept] == []
+
+
+def test_contents_pages_are_labelled_with_the_entries_they_print(book):
+    pages = pages_of(book)
+    first, second = pages[3].strip().split("\n\n"), pages[4].strip().split("\n\n")
+    assert first[0] == "# Contents"  # chapters are the top level of a book
+    assert first[1:3] == ["1 Reading the Shore 1", "1.1 Tides and their tables 1"]
+    assert second[0] == "3 Animals That Move 9"  # the running head "iv CONTENTS" is not in it
+    assert second[-1] == "4.12 Eelgrass meadows 18"
+    for k in (3, 4):  # every entry's number as printed, no dot leaders
+        assert "." * 2 not in pages[k] and ". ." not in pages[k]
+        printed = set(norm_words(_printed(PAPERS / "book" / "paper.pdf", k)))
+        assert set(norm_words(pages[k])) <= printed
+    meta = {p.page: p for p in book.pages}
+    assert meta[3].precision == meta[3].coverage == 1.0
+
+
+def test_a_page_printing_only_its_running_head_gets_an_empty_label(book):
+    pages = pages_of(book)
+    blank = [k for k in (2, 6, 18) if not norm_words(_printed(PAPERS / "book" / "paper.pdf", k))
+             or len(norm_words(_printed(PAPERS / "book" / "paper.pdf", k))) <= 6]
+    assert blank == [2, 18]  # page 2 prints "ii"; page 18 "14  CHAPTER 3. ANIMALS THAT MOVE"
+    assert pages[2] == pages[18] == ""
+    assert pages[6].strip()
+
+
+def test_a_blank_page_is_kept_empty_but_a_scanned_one_is_dropped(tmp_path, basic_md):
+    doc = pymupdf.open(PAPERS / "basic" / "paper.pdf")
+    doc.new_page(-1, width=doc[0].rect.width, height=doc[0].rect.height)  # nothing on it
+    scan = doc.new_page(-1, width=doc[0].rect.width, height=doc[0].rect.height)
+    scan.insert_image(scan.rect, pixmap=doc[0].get_pixmap(dpi=30))
+    path = tmp_path / "blank.pdf"
+    doc.save(path)
+    result = align(basic_md, path)
+    by_page = {p.page: p for p in result.pages}
+    n = len(result.pages)
+    assert by_page[n - 1].kept and result.page_markdown(by_page[n - 1]) == ""
+    assert not by_page[n].kept and by_page[n].reason == "no text layer"
+
+
+def test_running_heads_found_by_their_page_numbers():
+    from nougat_align.pdf_text import PdfLine, PdfPage, mark_folios
+
+    def page(i, head):  # a header block "folio + title" as MuPDF gives it, then prose
+        lines = (PdfLine(str(i + 3), 100, 99.4, 460, 104.8, 5.4), PdfLine(head, 100, 104.8, 460, 110.2, 5.4),
+                 PdfLine("Some prose of the page that runs on.", 100, 130, 460, 140, 10))
+        return PdfPage(index=i, width=612, height=792, lines=lines)
+
+    pages = mark_folios([page(i, f"{i}.1. SECTION TITLE NUMBER {i}") for i in range(6)])
+    assert all([ln.role for ln in p.lines] == ["furniture", "furniture", "body"] for p in pages)
+    # numbers that do not count with the pages are not folios: a section number at a top
+    stray = mark_folios([page(i, "Methods") for i in range(2)] + [
+        PdfPage(index=2, width=612, height=792, lines=(PdfLine("7", 100, 99.4, 460, 104.8, 5.4),
+                                                       PdfLine("Results", 100, 104.8, 460, 110.2, 5.4)))])
+    assert [ln.role for ln in stray[2].lines] == ["body", "body"]
+
+
+def test_contents_entries_end_at_their_page_numbers():
+    from nougat_align.contents import entries
+    from nougat_align.pdf_text import PdfLine
+
+    def block(y, *parts, role="body"):
+        return [PdfLine(t, 130, y + i, 520, y + i + 1, 1, role=role) for i, t in enumerate(parts)]
+
+    lines = (block(10, "Contents") + block(20, "Preface", "v") + block(30, "0.1", "Using the code . . . . .", "vi")
+             + block(40, "1", "A title broken", "over two lines . . . .", "12")
+             + block(50, "2.", "Exercises", "21", role="furniture") + block(60, "3", "Last", "30"))
+    assert entries(lines) == ["Contents", "Preface v", "0.1 Using the code vi",
+                              "1 A title broken over two lines 12", "3 Last 30"]
