@@ -17,6 +17,13 @@ Math comes from LaTeXML's ``alttext`` (the author's TeX), never from MathML.  Un
 elements keep their text; ``ltx_ERROR`` nodes (macros LaTeXML could not interpret) are
 dropped and counted; unresolved citations and references keep their visible text and add a
 warning.  The output depends only on the input bytes.
+
+This module reads the HTML and walks it (``Converter``: blocks and inline text); each kind
+of element is written by its own module: ``html_sections`` (sections, abstract, theorems),
+``html_front`` (authors, keywords), ``html_lists`` (lists, bibliography), ``html_floats``
+(figures, tables, captions), ``html_tables`` (tabular), ``html_math`` (TeX, equations),
+``html_code`` (listings), ``html_notes`` (footnotes).  What is written is collected by
+``html_output.Output``; ``html_tree`` has the small lxml helpers; ``mmd`` the syntax.
 """
 from __future__ import annotations
 
@@ -30,8 +37,8 @@ from nougat_align import html_code, html_front, html_lists, html_notes, html_sec
 from nougat_align.errors import InputError
 from nougat_align.html_floats import hold_float
 from nougat_align.html_math import equation, inline_math
-from nougat_align.html_output import Output
 from nougat_align.html_lists import LIST_TAGS
+from nougat_align.html_output import Output
 from nougat_align.html_sections import HEADING_LEVEL, HEADING_TAGS
 from nougat_align.html_tree import EQUATION_CLASSES, classes, is_float, one_space, squash, tag_text
 from nougat_align.records import Markdown
@@ -47,6 +54,8 @@ SKIP_CLASSES = {
     "ltx_pagination", "ltx_TOC", "ltx_page_footer", "ltx_page_logo", "ltx_rule",
     "ltx_bib_cited", "ltx_note_type", "ltx_bib_links", "ltx_listing_data",
 }
+# LaTeXML uses <span class="ltx_para"> inside figures: a block, like these
+BLOCK_CLASSES = {"ltx_para", "ltx_listing", *EQUATION_CLASSES}
 _INLINE_WS = re.compile(r"[^\S\n]+")
 
 
@@ -284,7 +293,4 @@ class Converter:
 
 
 def _is_block(el) -> bool:
-    if el.tag in BLOCK_TAGS:
-        return True
-    # LaTeXML uses <span class="ltx_para"> inside figures; treat it as a block.
-    return bool(classes(el) & {"ltx_para", "ltx_listing", "ltx_equation", "ltx_equationgroup"})
+    return el.tag in BLOCK_TAGS or bool(classes(el) & BLOCK_CLASSES)

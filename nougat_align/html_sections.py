@@ -78,7 +78,7 @@ def theorem(conv: Converter, el) -> None:
         conv.out.run_in(start, title)
 
 
-def _holder(text, children) -> etree._Element:
+def _holder(text, children):
     """A new ``<div>`` holding ``text`` and copies of ``children`` (to walk as a block)."""
     holder = etree.Element("div")
     holder.text = text
