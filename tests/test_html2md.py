@@ -194,6 +194,27 @@ def test_table_multicolumn_multirow_hline(md):
     assert "38 (54\\%)" in float_by_number(md["twocol"], "table", "2").mmd
 
 
+def test_tabular_lays_out_cells_read_by_the_caller():
+    from lxml import html as lxml_html
+
+    from nougat_align.html_tables import tabular
+
+    table = lxml_html.fragment_fromstring(
+        '<table class="ltx_tabular"><tbody>'
+        '<tr><td class="ltx_border_l ltx_border_t" rowspan="2">a</td>'
+        '<td class="ltx_align_center ltx_border_r ltx_border_t">b_1</td></tr>'
+        '<tr><td class="ltx_align_right ltx_border_b">c</td></tr>'
+        '</tbody></table>')
+    seen = []
+    assert tabular(table, lambda td: seen.append(td.text) or td.text.upper()) == (
+        "\\begin{tabular}{|lc|}\n\\hline\n\\multirow{2}{*}{A} & B\\_1 \\\\\n"
+        " & C \\\\\n\\hline\n\\end{tabular}")
+    assert seen == ["a", "b_1", "c"]  # each cell read once, in order
+    images = lxml_html.fragment_fromstring('<table class="ltx_tabular"><tr><td><img src="a.png"></td>'
+                                           '<td><img src="b.png"></td></tr></table>')
+    assert tabular(images, lambda td: "") == ""  # a tabular laying out images only
+
+
 def test_figure_caption_kept(md):
     fig = float_by_number(md["floats"], "figure", "1")
     assert fig.mmd == ("Figure 1: Mean compression ratio per codec, from left to right: raw packing, "
