@@ -3,8 +3,9 @@
 Stages (each in its own module, called here in order):
 
 1. ``pdf_text``: PDF lines per page; running headers/footers and float regions marked.
-   Lines whose words the markdown holds aside (captions, footnotes, table cells) are
-   marked ``aside`` by word-trigram overlap, so neither side has them in the running text.
+   ``page_lines``: the lines' words; lines whose words the markdown holds aside
+   (captions, footnotes, table cells) are marked ``aside`` by word-trigram overlap, so
+   neither side has them in the running text.
 2. ``page_classifier``: TF-IDF + linear SVM trained on the PDF's lines (label = page)
    predicts a page for every markdown chunk (``CHUNK_WORDS`` normalized words).
 3. ``staircase``: exact Gini-impurity step fit of those predictions; each page boundary
@@ -15,8 +16,11 @@ Stages (each in its own module, called here in order):
    heading never ends a page (LaTeX does not print one at the foot of a page).
 6. Floats and footnotes held aside by html2md go to the page that prints them.
 7. Score: each page's markdown is checked against its PDF text at its start and end
-   (``score``) and as a whole in both directions (``page_check``: precision, coverage),
-   after cutting out prose the page does not print.  A page is kept when all pass.
+   (``score``) and, with its labels as printed (``labels``), as a whole in both
+   directions (``page_check``: precision, coverage), after cutting out prose the page
+   does not print; a reference list or a table of contents the markdown cannot give as
+   printed is rebuilt from the page's lines (``references``, ``contents``).  A page is
+   kept when all pass.
 
 ``align`` never raises for a bad page: pages that cannot be trusted are returned with
 ``kept=False`` and a reason.  It raises ``InputError`` only when the PDF cannot be read.
@@ -28,109 +32,28 @@ import gc
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, field, replace
-from functools import cached_property
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
 import numpy as np
-from rapidfuzz import fuzz
 from rapidfuzz.distance import Indel
 
-from nougat_align import contents, pdf_text, references
+from nougat_align import pdf_text, references
 from nougat_align.fuzzy_trim import Match, locate
 from nougat_align.labels import relabel
-from nougat_align.normalize import Tokens, norm_lines, norm_words, tokenize
-from nougat_align.page_check import (MIN_COVERAGE, MIN_PRECISION, PrintedPage, join_hyphenated,
-                                     list_out_of_order, not_prose_spans, precision_coverage, prose, removable,
-                                     unprinted_runs)
+from nougat_align.normalize import Tokens, norm_words, tokenize
+from nougat_align.page_check import Evidence, check_pages, edge_score, not_prose_spans, prose, removable, unprinted_runs
 from nougat_align.page_classifier import predict_pages
-from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText, Relabel
+from nougat_align.page_lines import PATTERN_CHARS, Page, PrintedPage, classify_lines, mismatched, trigrams
+from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
 from nougat_align.staircase import fit_staircase
 
 CHUNK_WORDS = 24
-PATTERN_CHARS = 120  # normalized characters of a page's first/last words that are matched
-MIN_PATTERN = 16  # shorter patterns are not evidence
-TRY_LINES = 6  # plausible lines at each end of a page where the pattern may start
 GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
 NEAR_PAGES = 10  # a float or footnote is looked for this many pages either side of its anchor
-PROSE_LINE = 5  # words: a line inside a figure this long is prose the label must hold
-MISMATCH_SHARE = 0.3  # fewer of the PDF's body lines found in the markdown: not this paper
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
-
-
-@dataclass
-class _Line:
-    words: list[str]
-    role: str
-    matched: bool = False  # most of its word trigrams occur in the markdown's running text
-    hyphen: bool = False  # the line ends in a hyphen after a letter (a word broken here)
-
-
-@dataclass
-class _Page:
-    index: int
-    lines: list[_Line]
-    has_text: bool
-    aside_words: list[str] = field(default_factory=list)
-    blank: bool = False  # nothing drawn at all (``PdfPage.blank``)
-    contents: bool = False  # a table of contents (``_contents_page``)
-
-    def body(self) -> list[_Line]:
-        return [ln for ln in self.lines if ln.role == "body"]
-
-    @cached_property
-    def printed(self) -> PrintedPage:
-        """All words the page prints, and the body words its label must hold: not the
-        running heads, page numbers and margin stamps, nor the short lines inside a figure
-        (axis labels, legends, diagram nodes), which a label does not transcribe; a line
-        of prose inside a figure region counts."""
-        return PrintedPage(
-            printed=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines)),
-            body=tuple(join_hyphenated((ln.words, ln.hyphen) for ln in self.lines
-                                       if ln.role in ("body", "aside")
-                                       or (ln.role == "float" and len(ln.words) >= PROSE_LINE))))
-
-    def edge_candidates(self, from_end: bool) -> list[tuple[str, str]]:
-        """(skipped text, pattern) pairs to try for the page's first (last) words: the
-        pattern starts at each of the first few plausible lines in turn, so a table or a
-        figure's labels at the top of the page can be stepped over."""
-        lines = self.body()[::-1] if from_end else self.body()
-        out = []
-        for i, ln in enumerate(lines):
-            if len(out) >= TRY_LINES:
-                break
-            if not ln.matched:
-                continue
-            pattern = ""
-            for other in lines[i:]:
-                if not other.matched and len(pattern) >= MIN_PATTERN:
-                    break  # keep the pattern to prose the markdown has (math differs)
-                piece = "".join(other.words)
-                pattern = piece + pattern if from_end else pattern + piece
-                if len(pattern) >= PATTERN_CHARS:
-                    break
-            pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
-            if len(pattern) >= MIN_PATTERN:
-                skipped = lines[:i][::-1] if from_end else lines[:i]  # in reading order
-                out.append(("".join("".join(x.words) for x in skipped), pattern))
-        return out
-
-
-    def edge_or_all(self, edge: tuple[str, str], from_end: bool) -> tuple[str, str]:
-        """``edge``; when no line of the page is one the markdown has in its text (a float
-        and a display equation, no prose), the first (last) words of all its body lines,
-        so that such a page is scored on what it prints, not on nothing."""
-        if edge[1]:
-            return edge
-        pattern = "".join("".join(ln.words) for ln in self.body())
-        pattern = pattern[-PATTERN_CHARS:] if from_end else pattern[:PATTERN_CHARS]
-        return ("", pattern) if len(pattern) >= MIN_PATTERN else edge
-
-
-def _trigrams(words: Sequence[str]) -> set[tuple[str, str, str]]:
-    return set(zip(words, words[1:], words[2:]))
 
 
 class _Clock:
@@ -256,7 +179,7 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                  min_score: float, clock: _Clock, doc=None) -> Alignment:
     P = len(pdf_pages)
     co = _Coords.of(md.text)
-    pages = _classify_lines(md, co.toks, pdf_pages)
+    pages = classify_lines(md, co.toks, pdf_pages)
     clock.lap("lines")
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]
@@ -290,8 +213,8 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                                   float_records=tuple(records)), pdf_pages, doc)
     clock.timings["labels"] = relabeled.timings["labels"]
     clock.t = time.perf_counter()
-    result = _check_pages(md, list(relabeled.pages), evidence, pages, pdf_pages, min_score, warnings)
-    if _mismatched(pages) or (not any(p.kept for p in result) and P > 1
+    result = check_pages(md, list(relabeled.pages), evidence, pages, pdf_pages, min_score, warnings)
+    if mismatched(pages) or (not any(p.kept for p in result) and P > 1
                               and np.median([p.score for p in result]) < 0.5):
         warnings.append("PDF and markdown do not match (wrong PDF for this paper?)")
         result = [replace(p, kept=False, reason="mismatch", relabels=(), labels_unverified=0)
@@ -307,7 +230,7 @@ SETTLE_WORDS = 80  # at most this many words move across a boundary when it sett
 SETTLE_MIN = 3
 
 
-def _settle_cuts(co: _Coords, pages: list[_Page], offsets: list[int]) -> list[int]:
+def _settle_cuts(co: _Coords, pages: list[Page], offsets: list[int]) -> list[int]:
     """Each cut between pages moved over words one page prints and the other does not.
 
     The words before a cut that the next page prints (a word-trigram of theirs is on it)
@@ -340,7 +263,7 @@ def _settle_cuts(co: _Coords, pages: list[_Page], offsets: list[int]) -> list[in
     return out
 
 
-def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):
+def _staircase(pages: list[Page], toks: Tokens, clock: _Clock):
     """Steps 2-3: a page predicted for every chunk of the markdown, fitted as a staircase."""
     P = len(pages)
     chunks = [toks.words[s:s + CHUNK_WORDS] for s in range(0, max(len(toks), 1), CHUNK_WORDS)]
@@ -358,7 +281,7 @@ def _staircase(pages: list[_Page], toks: Tokens, clock: _Clock):
     return stair
 
 
-def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
+def _trim(pages: list[Page], co: _Coords, stair) -> _Edges:
     """Step 4: each boundary cut at a character of ``joined``, searched in a window
     around the staircase's interval for it."""
     P, joined = len(pages), co.joined
@@ -396,12 +319,12 @@ def _trim(pages: list[_Page], co: _Coords, stair) -> _Edges:
     return _Edges(heads, tails, np.maximum.accumulate(cuts))  # boundaries never cross
 
 
-def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
+def _score_pages(md: Markdown, co: _Coords, pages: list[Page], edges: _Edges,
                  offsets: list[int], float_pages: dict[str, int], note_pages: dict[str, int],
                  min_score: float, warnings: list[str]
-                 ) -> tuple[list[PageText], list["_Evidence"]]:
+                 ) -> tuple[list[PageText], list["Evidence"]]:
     """Step 7: each page's edges matched and its label repaired; per page, the label's
-    prose words and its other (math, table, code) words, for ``_check_pages``."""
+    prose words and its other (math, table, code) words, for ``check_pages``."""
     text = md.text
     first = co.first_tokens(offsets)
     is_prose = _prose_mask(text, co.toks)
@@ -423,8 +346,8 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         head, tail = edges.heads[k], edges.tails[k]
         if md_norm:  # a label with words: score it even when no line of the page is prose
             head, tail = page.edge_or_all(head, from_end=False), page.edge_or_all(tail, from_end=True)
-        start_score = _edge_score(head, md_norm, at_start=True)
-        end_score = _edge_score(tail, md_norm, at_start=False)
+        start_score = edge_score(head, md_norm, at_start=True)
+        end_score = edge_score(tail, md_norm, at_start=False)
         score = round((start_score + end_score) / 2, 4)
         for x, y in removed:
             warnings.append(f"page {k + 1}: left out text the page does not print: "
@@ -432,7 +355,7 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
         for i in own + own_notes:
             words.extend(aside[i][0])
             other.extend(aside[i][1])
-        evidence.append(_Evidence(words, other, head, tail))
+        evidence.append(Evidence(words, other, head, tail))
         reason = ""
         empty = not text[a:b].strip() and not own
         if not page.has_text and not (page.blank and empty):
@@ -446,186 +369,6 @@ def _score_pages(md: Markdown, co: _Coords, pages: list[_Page], edges: _Edges,
                                kept=not reason, reason=reason, floats=own, footnotes=own_notes,
                                removed=tuple(removed)))
     return result, evidence
-
-
-def _check_pages(md: Markdown, result: list[PageText], evidence: list[_Evidence],
-                 pages: list[_Page], pdf_pages: list[pdf_text.PdfPage], min_score: float,
-                 warnings: list[str]) -> list[PageText]:
-    """Each page's label, with its labels as printed, checked both ways against the page:
-    a page still kept after its edges were scored is dropped as ``unprinted text``,
-    ``incomplete`` or ``wrong order`` (then without its relabels, as any dropped page).
-    A page that fails (or scored low) and holds a reference list is checked once more
-    with its list rebuilt from the entries the page prints (``references``), and kept
-    so when that passes."""
-    items = references.list_items(md.text)
-    out = []
-    for p, ev, page, pdf_page in zip(result, evidence, pages, pdf_pages):
-        if p.kept and page.contents and not md.text[p.start:p.end].strip():
-            toc = contents.label(pdf_page.lines, _top_heading_level(md.text), p.end)
-            p = replace(p, relabels=p.relabels + (toc,)) if toc else p
-        if not p.kept:
-            out.append(p)
-            continue
-        p, reason = _check_page(md, p, ev, page, min_score)
-        span = references.list_span(md.text, p.start, p.end) if reason else None
-        if span is not None:
-            rebuilt = _rebuilt_list(md, p, span, items, page, pdf_page)
-            if rebuilt is not None:
-                q, why = _check_page(md, rebuilt, ev, page, min_score)
-                if not why:
-                    n = rebuilt.relabels[-1].text.count("\n* ") + rebuilt.relabels[-1].text.startswith("* ")
-                    warnings.append(f"page {p.page}: reference list rebuilt from the page's text "
-                                    f"({n} entries; the markdown's disagrees)")
-                    p, reason = q, ""
-        if not reason and span is None:
-            grown = _list_start_added(md, p, items, page, pdf_page)
-            if grown is not None:
-                q, why = _check_page(md, grown, ev, page, min_score)
-                if not why:
-                    warnings.append(f"page {p.page}: the start of the reference list it prints added "
-                                    f"from the page's text (the markdown's list is in another order)")
-                    p = q
-        if reason:
-            p = replace(p, kept=False, reason=reason, relabels=(), labels_unverified=0)
-        out.append(replace(p, reason=reason, kept=not reason))
-    return _heading_moved(md, out)
-
-
-def _top_heading_level(text: str) -> int:
-    """The level of the document's top sections (chapters of a book, sections of an
-    article): the smallest level of its headings, the title (a heading before any other
-    text) left out."""
-    levels = [(m.start(), len(m.group(1))) for m in re.finditer(r"^(#{1,6}) ", text, re.M)]
-    if levels and not text[:levels[0][0]].strip():
-        levels = levels[1:]
-    return min((n for _, n in levels), default=2)
-
-
-def _heading_moved(md: Markdown, pages: list[PageText]) -> list[PageText]:
-    """A heading added to the foot of a page with the list it heads (``_list_start_added``)
-    is left out of the next page's label when that starts with it."""
-    out = list(pages)
-    for k in range(len(out) - 1):
-        added = [r for r in out[k].relabels if r.kind == "references" and r.start == r.end == out[k].end]
-        nxt = out[k + 1]
-        if not added or not nxt.kept:
-            continue
-        heading = added[-1].text.strip().split("\n", 1)[0]
-        at = nxt.start + len(md.text[nxt.start:nxt.end]) - len(md.text[nxt.start:nxt.end].lstrip())
-        if md.text.startswith(heading + "\n", at) and not any(r.target == "" and r.start <= at < r.end
-                                                               for r in nxt.relabels):
-            end = at + len(heading)
-            end += len(md.text[end:nxt.end]) - len(md.text[end:nxt.end].lstrip("\n"))
-            out[k + 1] = replace(nxt, relabels=nxt.relabels + (
-                Relabel(target="", start=at, end=end, text="", kind="references"),))
-    return out
-
-
-def _list_start_added(md: Markdown, p: PageText, items: list[str], page: _Page,
-                      pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
-    """``p`` with the reference list the page prints at its foot added at its end, when
-    its label does not hold the list's heading: the heading (the markdown's,
-    whose words the page prints on the line before the first labelled entry) and the
-    entries rebuilt from the page's lines (``references``)."""
-    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
-    starts = [i for i in range(1, len(lines)) if lines[i - 1][1] and references.printed_label(lines[i][0])
-              and not references.printed_label(lines[i - 1][0])]
-    if not starts:
-        return None
-    held = _trigrams(norm_words(md.text[p.start:p.end]))  # a list line the label holds: not missing
-    at = next((i for i in starts if all(references.printed_label(raw) or not _trigrams(w) & held
-                                        for raw, w in lines[i:])), None)
-    if at is None:
-        return None
-    heading = next((m.group(0) for m in re.finditer(r"^#{1,6} .*$", md.text, re.M)
-                    if norm_words(m.group(0)) == lines[at - 1][1]), None)
-    if heading is None or heading in md.text[p.start:p.end]:
-        return None
-    edit = references.rebuild(md.text, (p.end, p.end), items, [raw for raw, _ in lines[at:]], False)
-    if edit is None:
-        return None
-    sep = "" if md.text[:p.end].endswith("\n\n") else "\n\n"
-    return replace(p, relabels=p.relabels + (replace(edit, text=f"{sep}{heading}\n\n{edit.text}\n\n"),))
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """What ``_score_pages`` measured of one page for ``_check_pages``: the label's prose
-    words (cut spans left out) and its other words, and the PDF words matched at the
-    page's start and end."""
-
-    words: list[str]
-    other: list[str]
-    head: tuple[str, str]
-    tail: tuple[str, str]
-
-
-def _check_page(md: Markdown, p: PageText, ev: _Evidence, page: _Page, min_score: float
-                ) -> tuple[PageText, str]:
-    """``p`` with its precision and coverage (and score, when a rewrite changed the label),
-    and why it fails ("" when it passes)."""
-    sources = {f.id: f.mmd for f in md.floats + md.footnotes}
-    label = Counter(ev.words)
-    for a, b in p.removed:  # cut spans a rewrite replaced count again (as the rewrite's)
-        if any(r.target == "" and r.start <= a and b <= r.end for r in p.relabels):
-            label += Counter(norm_words(prose(md.text[a:b])))
-    for r in p.relabels:  # the label's words as written: LaTeXML's out, the page's in
-        old = (md.text if r.target == "" else sources.get(r.target, ""))[r.start:r.end]
-        label = label - Counter(norm_words(prose(old))) + Counter(norm_words(prose(r.text)))
-    precision, coverage = precision_coverage(list(label.elements()), ev.other, page.printed)
-    score = p.score
-    text = p.label_text(md.text)
-    if any(r.kind == "references" for r in p.relabels):
-        md_norm = "".join(norm_words(text))
-        start_score = _edge_score(ev.head, md_norm, at_start=True)
-        end_score = _edge_score(ev.tail, md_norm, at_start=False)
-        score = round((start_score + end_score) / 2, 4)
-        p = replace(p, score=score, start_score=round(start_score, 4), end_score=round(end_score, 4))
-    p = replace(p, precision=round(precision, 4), coverage=round(coverage, 4))
-    if score < min_score:
-        return p, "low score"
-    if precision < MIN_PRECISION:
-        return p, "unprinted text"
-    if coverage < MIN_COVERAGE:
-        return p, "incomplete"
-    if list_out_of_order(text, page.printed):
-        return p, "wrong order"
-    return p, ""
-
-
-def _rebuilt_list(md: Markdown, p: PageText, span: tuple[int, int], items: list[str],
-                  page: _Page, pdf_page: pdf_text.PdfPage) -> Optional[PageText]:
-    """``p`` with its reference list ``span`` rewritten from the page's own lines: from
-    its first line (when the page's label starts inside the list) or its first labelled
-    line, to its last line (when the list ends the page's label) or the line before the
-    first one the label's text after the list holds."""
-    text = md.text
-    lines = [(pl.text, ln.words) for pl, ln in zip(pdf_page.lines, page.lines) if ln.role == "body"]
-    if lines and references.printed_label(lines[0][0]):
-        span = (p.start, span[1])  # the page prints nothing before its list (a heading is not its)
-    starts_inside = not text[p.start:span[0]].strip()
-    if not starts_inside:  # the list starts after the lines the label's text before it holds
-        before = _trigrams(norm_words(text[p.start:span[0]]))
-        last = max((i for i, (_, words) in enumerate(lines)
-                    if (g := _trigrams(words)) and len(g & before) >= 0.5 * len(g)), default=-1)
-        lines = lines[last + 1:]
-    after = _trigrams(norm_words(text[span[1]:p.end]))
-    picked: list[str] = []
-    started = starts_inside
-    for raw, words in lines:
-        if not started:
-            started = bool(references.printed_label(raw))
-            if not started:
-                continue
-        grams = _trigrams(words)
-        if after and picked and grams and len(grams & after) >= 0.5 * len(grams):
-            break
-        picked.append(raw)
-    edit = references.rebuild(text, span, items, picked, starts_inside)
-    if edit is None:
-        return None
-    kept = tuple(r for r in p.relabels if not (r.target == "" and span[0] <= r.start < span[1]))
-    return replace(p, relabels=kept + (edit,))
 
 
 def _squash(text: str, limit: int = 80) -> str:
@@ -674,14 +417,6 @@ def _whole_words(text: str, x: int, y: int) -> tuple[int, int]:
     return a, b
 
 
-def _mismatched(pages: list[_Page]) -> bool:
-    """Not the same paper: few of the PDF's body lines (of three words or more) have
-    their words in the markdown's running text."""
-    lines = [ln for p in pages for ln in p.lines if ln.role in ("body", "aside") and len(ln.words) >= 3]
-    found = sum(ln.matched or ln.role == "aside" for ln in lines)
-    return len(lines) >= 20 and found < MISMATCH_SHARE * len(lines)
-
-
 _HEADING = re.compile(r"#{1,6} ")
 _BLOCKS = (("\\[", "\\]"),)  # code listings may break across pages; displays never do
 
@@ -724,57 +459,6 @@ def _before_trailing_headings(text: str, floor: int, c: int) -> int:
             break
         c = line
     return c
-
-
-def _classify_lines(md: Markdown, toks: Tokens, pdf_pages: list[pdf_text.PdfPage]) -> list[_Page]:
-    """Tokenize PDF lines; mark lines the markdown holds aside, and lines it has in its text."""
-    body = _trigrams(toks.words)
-    aside: set[tuple[str, str, str]] = set()
-    for f in md.floats:
-        aside |= _trigrams(norm_words(f.mmd))
-    for n in md.footnotes:
-        aside |= _trigrams(norm_words(n.mmd))
-    pages = []
-    for pp in pdf_pages:
-        lines = []
-        aside_words: list[str] = []
-        for pl, words in zip(pp.lines, norm_lines([pl.text for pl in pp.lines])):
-            raw = pl.text.rstrip()
-            ln = _Line(words=words, role=pl.role,
-                       hyphen=raw.endswith("-") and len(raw) > 1 and raw[-2].isalpha())
-            if ln.role == "body" and 0 < len(words) < 3 and lines and lines[-1].role == "aside":
-                prev = lines[-1].words[-2:]
-                if len(prev) == 2 and (*prev, words[0]) in aside:
-                    ln.role = "aside"  # the short last line of a footnote or caption
-            elif ln.role == "body" and len(words) >= 3:
-                grams = _trigrams(words)
-                in_body = len(grams & body) / len(grams)
-                in_aside = len(grams & aside) / len(grams)
-                if in_aside >= 0.5 and in_aside > in_body:
-                    ln.role = "aside"
-                else:
-                    ln.matched = in_body >= 0.5
-            if ln.role in ("aside", "float"):
-                aside_words.extend(words)
-            lines.append(ln)
-        contents = _contents_page(lines)
-        if contents:  # its titles are the markdown's headings, not this page's text
-            for ln in lines:
-                ln.matched = False
-        pages.append(_Page(index=pp.index, lines=lines, has_text=pp.has_text, aside_words=aside_words,
-                           blank=pp.blank, contents=contents))
-    return pages
-
-
-def _contents_page(lines: list[_Line]) -> bool:
-    """A table of contents: a line among the first three reads "Contents" (its title, or
-    the running head of a continued table: "x  Contents"), and at least a third of the
-    body lines are numbers (section numbers, page numbers)."""
-    body = [ln.words for ln in lines if ln.role == "body" and ln.words]
-    head = [ln.words for ln in lines if ln.role in ("body", "furniture") and ln.words][:3]
-    if not any(w in (["contents"], ["table", "of", "contents"]) for w in head):
-        return False
-    return sum(all(x.isdigit() for x in w) for w in body) >= len(body) / 3
 
 
 def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int, edge: str
@@ -878,21 +562,6 @@ def _to_offset(j: int, joined: str, owner: np.ndarray, toks: Tokens, text: str) 
     return off
 
 
-def _edge_score(edge: tuple[str, str], md_norm: str, at_start: bool) -> float:
-    """How well the page's first (last) PDF words match the first (last) of its markdown."""
-    lead, pattern = edge
-    if not pattern:
-        return 1.0 if not md_norm else 0.0
-    if not md_norm:
-        return 0.0
-    room = len(pattern) + int(1.5 * len(lead)) + 80  # slack: a heading, a stray line
-    piece = md_norm[:room] if at_start else md_norm[-room:]
-    if len(piece) < len(pattern):
-        return fuzz.ratio(pattern, piece) / 100
-    r = fuzz.partial_ratio_alignment(pattern, piece)
-    return (r.score / 100) if r else 0.0
-
-
 def _page_of_offset(offset: int, offsets: list[int]) -> int:
     return min(max(0, bisect.bisect_right(offsets, offset) - 1), max(0, len(offsets) - 2))
 
@@ -902,7 +571,7 @@ def _near(page: int, num_pages: int) -> range:
     return range(max(0, page - NEAR_PAGES), min(num_pages, page + NEAR_PAGES + 1))
 
 
-def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
+def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[Page],
                   offsets: list[int]) -> dict[str, int]:
     """Page (0-based) of every float: the PDF record with its kind and number; else the
     page whose held-aside text best matches the float (its label "Figure 3" printed there
@@ -910,7 +579,7 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
     by_key: dict[tuple[str, str], int] = {}
     for r in records:
         by_key.setdefault((r.fig_type.lower(), _number_key(r.name)), r.page)
-    grams = [_trigrams(p.aside_words) for p in pages]
+    grams = [trigrams(p.aside_words) for p in pages]
     labels = [_label_pairs(p) for p in pages]
     out: dict[str, int] = {}
     for f in md.floats:
@@ -918,7 +587,7 @@ def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[_Page],
         if f.number and key in by_key and by_key[key] < len(pages):
             out[f.id] = by_key[key]
             continue
-        want = _trigrams(norm_words(f.mmd))
+        want = trigrams(norm_words(f.mmd))
         label = (f.kind, _number_key(f.number)) if f.number else None
         best, best_score = None, 0.3
         anchor_page = _page_of_offset(f.anchor, offsets)
@@ -946,7 +615,7 @@ _LABEL_WORDS = {"fig": "figure", "figure": "figure", "table": "table", "tab": "t
                 "algorithm": "algorithm", "alg": "algorithm", "listing": "listing"}
 
 
-def _label_pairs(page: _Page) -> set[tuple[str, str]]:
+def _label_pairs(page: Page) -> set[tuple[str, str]]:
     """("figure", "3")-style labels that start a line of held-aside text (a caption), so
     that a sentence mentioning "Algorithm 1" in the running text does not count."""
     out = set()
@@ -956,8 +625,8 @@ def _label_pairs(page: _Page) -> set[tuple[str, str]]:
     return out
 
 
-def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> dict[str, int]:
-    grams = [_trigrams(p.aside_words) for p in pages]
+def _place_footnotes(md: Markdown, pages: list[Page], offsets: list[int]) -> dict[str, int]:
+    grams = [trigrams(p.aside_words) for p in pages]
     out: dict[str, int] = {}
     placed: set[tuple[str, str, int]] = set()
     for n in md.footnotes:
@@ -965,7 +634,7 @@ def _place_footnotes(md: Markdown, pages: list[_Page], offsets: list[int]) -> di
         if (n.mark, n.text, anchor_page) in placed:
             continue  # one footnote marked twice (an affiliation two authors share): printed once
         placed.add((n.mark, n.text, anchor_page))
-        want = _trigrams(norm_words(n.text))
+        want = trigrams(norm_words(n.text))
         best, best_score = None, 0.5
         for k in _near(anchor_page, len(pages)):
             if not want:

@@ -337,7 +337,8 @@ def test_faults_paper_labels_are_right_both_ways():
 def test_a_cut_at_the_wrong_line_settles_where_the_pages_print_it(basic_md):
     """Words before a cut that only the next page prints move to it (and back)."""
     from nougat_align import pdf_text
-    from nougat_align.split import _classify_lines, _Coords, _settle_cuts
+    from nougat_align.page_lines import classify_lines as _classify_lines
+    from nougat_align.split import _Coords, _settle_cuts
 
     result = align(basic_md, PAPERS / "basic" / "paper.pdf")
     right = [p.start for p in result.pages] + [result.pages[-1].end]
@@ -410,7 +411,8 @@ def test_labels_as_printed_count_as_printed_in_the_page_check():
     """The page check runs after ``labels.relabel``: "Figure 3" the page prints as "FIG. 3"
     is printed once rewritten; the words LaTeXML wrote are not."""
     from nougat_align.records import Markdown, PageText, Relabel
-    from nougat_align.split import _check_page, _Evidence, _Line, _Page
+    from nougat_align.page_check import Evidence as _Evidence, check_page as _check_page
+    from nougat_align.page_lines import Line as _Line, Page as _Page
 
     text = "Figure 3: the points show the values and the line is the fitted curve"
     md = Markdown(text=text)
@@ -425,7 +427,7 @@ def test_labels_as_printed_count_as_printed_in_the_page_check():
 
 
 def test_a_table_of_contents_gives_no_edge_evidence():
-    from nougat_align.split import _contents_page, _Line
+    from nougat_align.page_lines import Line as _Line, contents_page as _contents_page
 
     toc = [_Line(words=["contents"], role="body")] + [
         _Line(words=w, role="body") for n in range(1, 6) for w in ([str(n)], ["a", "section", "title"], [str(9 * n)])]
@@ -437,7 +439,8 @@ def test_a_table_of_contents_gives_no_edge_evidence():
 
 def test_a_footnote_marked_twice_is_placed_once():
     from nougat_align.records import Footnote, Markdown
-    from nougat_align.split import _Page, _place_footnotes
+    from nougat_align.page_lines import Page as _Page
+    from nougat_align.split import _place_footnotes
 
     note = "Center for Cosmology and Particle Physics, New York University"
     notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
