@@ -146,13 +146,12 @@ class Converter:
         """Render the children of a block container, flushing inline runs as paragraphs.
 
         In a section, ``section_title(child)`` writes the child that is the section's
-        heading and says so; there the text after a comment is dropped (as it always was).
+        heading and says so.
         """
         pending: list[str] = [el.text or ""]
         for child in el:
-            if not isinstance(child.tag, str):  # comments, processing instructions
-                if section_title is None:
-                    pending.append(child.tail or "")
+            if not isinstance(child.tag, str):  # comments, processing instructions: their tail is text
+                pending.append(child.tail or "")
                 continue
             if section_title is not None and section_title(child):
                 continue

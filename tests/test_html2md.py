@@ -353,3 +353,13 @@ def test_cli_bad_html_exits_2(tmp_path):
     assert proc.stderr.strip().count("\n") == 0
     assert "not LaTeXML output" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_text_after_a_comment_in_a_section_is_kept():
+    html = ('<html><body><article class="ltx_document"><section class="ltx_section">'
+            '<h2 class="ltx_title ltx_title_section">1 Start</h2>'
+            '<div class="ltx_para"><p class="ltx_p">First paragraph here.</p></div>'
+            '<!-- %a TeX comment LaTeXML kept -->Loose words after the comment.'
+            '</section></article></body></html>')
+    text = html_to_markdown(html).text
+    assert "First paragraph here." in text and "Loose words after the comment." in text
