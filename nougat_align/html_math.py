@@ -64,9 +64,23 @@ def _row(r: int, tr, late_tags: dict[int, str]) -> tuple[str, str]:
             else:
                 tag = text
             continue
+        texts = [n for n in td if isinstance(n.tag, str) and has(n, "ltx_text")]
         for node in td.iter():
-            if node.tag == "math":
+            if node.tag == "math" and not any(t in node.iterancestors() for t in texts):
                 tex_parts.append(alttext(node))
-            elif isinstance(node.tag, str) and has(node, "ltx_text") and node.getparent() is td:
-                tex_parts.append("\\text{" + tag_text(node) + "}")
+            elif node in texts:
+                tex_parts.append("\\text{" + _text_with_math(node) + "}")
     return " ".join(p for p in tex_parts if p), tag
+
+
+def _text_with_math(el) -> str:
+    """Text inside a display (``\\text{for each $x$, ...}``): its words, and the math in
+    it as ``$tex$`` (not the MathML's glyphs, which hold invisible operators)."""
+    if not any(True for _ in el.iter("math")):
+        return tag_text(el)
+    parts = [el.text or ""]
+    for child in el:
+        if isinstance(child.tag, str):
+            parts.append(f"${alttext(child)}$" if child.tag == "math" else _text_with_math(child))
+        parts.append(child.tail or "")
+    return squash("".join(parts))

@@ -363,3 +363,15 @@ def test_text_after_a_comment_in_a_section_is_kept():
             '</section></article></body></html>')
     text = html_to_markdown(html).text
     assert "First paragraph here." in text and "Loose words after the comment." in text
+
+
+def test_text_with_math_inside_a_display_keeps_its_tex_once():
+    """``\\[\\text{for each $x\\in E$, $K[t]$.}\\]``: the math inside the text is its TeX, once,
+    not the MathML's glyphs (with an invisible times) followed by the TeX again."""
+    html = ('<html><body><article class="ltx_document"><table class="ltx_equation ltx_eqn_table"><tbody>'
+            '<tr class="ltx_equation ltx_eqn_row"><td class="ltx_eqn_cell ltx_align_center">'
+            '<span class="ltx_text ltx_markedasmath">for each <math class="ltx_Math" alttext="x\\in E" '
+            'display="inline"><mi>x</mi><mo>∈</mo><mi>E</mi></math>, <math class="ltx_Math" alttext="K[t]" '
+            'display="inline"><mi>K</mi><mo>\u2062</mo><mi>[t]</mi></math>.</span></td></tr></tbody></table>'
+            '</article></body></html>')
+    assert html_to_markdown(html).text.strip() == "\\[\\text{for each $x\\in E$, $K[t]$.}\\]"
