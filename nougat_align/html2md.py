@@ -189,8 +189,9 @@ class Converter:
             html_sections.abstract(self, el)
         elif cls & {"ltx_keywords", "ltx_classification"}:
             html_front.keywords(self, el)
-        elif cls & {"ltx_dates", "ltx_date"}:
-            out.emit(self.inline_children(el))
+        elif cls & {"ltx_dates", "ltx_date"}:  # LaTeXML's "(date)": the classes print no parentheses
+            date = self.inline_children(el)
+            out.emit(date[1:-1].strip() if date.startswith("(") and date.endswith(")") else date)
         elif cls & {"ltx_theorem", "ltx_proof"}:
             html_sections.theorem(self, el)
         elif is_float(el):
