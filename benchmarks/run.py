@@ -60,9 +60,12 @@ def run_child(cmd: list[str], cwd: Path | None = None, env: dict | None = None) 
     with tempfile.NamedTemporaryFile("r", suffix=".rss") as rss_file:
         t0 = time.perf_counter()
         proc = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss_file.name, *cmd], cwd=cwd, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         secs = time.perf_counter() - t0
         lines = [l for l in rss_file.read().splitlines() if l.strip().isdigit()]
+    if proc.returncode != 0:
+        tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+        raise SystemExit(f"{' '.join(cmd[:4])} ... failed (exit {proc.returncode}):\n{tail}")
     return proc.stdout, secs, int(lines[-1]) // 1024 if lines else 0
 
 

@@ -238,9 +238,9 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
 
     A bare number in a page's first or last text block is a folio when the printed
     number minus the page's index is the one most pages agree on (at least three: front
-    matter in roman numerals and the main matter each have their own); the other short
-    lines of its block are the running head ("CHAPTER 3. ANIMALS THAT MOVE", "1.6.
-    SAFETY ON WET ROCK"), wherever the class puts its header.
+    matter in roman numerals and the main matter each have their own); in the first
+    block, the other short lines are the running head ("CHAPTER 3. ANIMALS THAT MOVE",
+    "1.6. SAFETY ON WET ROCK"), wherever the class puts its header.
     """
     found = []  # (page, block, offset)
     for i, page in enumerate(pages):
@@ -257,7 +257,10 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
     for i, b in heads:
         bl = blocks(out[i].lines)
         lines = [ln for block in bl for ln in block]
-        held = {id(ln) for ln in bl[b] if len(ln.text.split()) <= 8}
+        if b == 0:  # a header: the folio and the title beside it
+            held = {id(ln) for ln in bl[b] if len(ln.text.split()) <= 8}
+        else:  # a footer: the folio alone (a footnote's mark "1" on a page without one is no folio's)
+            held = {id(ln) for ln in bl[b] if _folio_offset(ln.text, out[i].index) is not None}
         if len(bl[b]) <= 4 and held:
             out[i] = replace(out[i], lines=tuple(replace(ln, role="furniture")
                                                  if id(ln) in held and ln.role == "body" else ln

@@ -549,6 +549,18 @@ def test_running_heads_found_by_their_page_numbers():
         PdfPage(index=2, width=612, height=792, lines=(PdfLine("7", 100, 99.4, 460, 104.8, 5.4),
                                                        PdfLine("Results", 100, 104.8, 460, 110.2, 5.4)))])
     assert [ln.role for ln in stray[2].lines] == ["body", "body"]
+    # a first page without a folio whose last block is a footnote marked "1": not a footer
+    first = PdfPage(index=0, width=612, height=792, lines=(
+        PdfLine("Some prose of the page that runs on.", 100, 130, 460, 140, 10),
+        PdfLine("1", 100, 700, 460, 705, 5), PdfLine("Corresponding author.", 100, 705, 460, 710, 5)))
+    def footer(i):  # prose, then the folio alone at the foot: page i prints i + 1, as page 0's mark "1"
+        return PdfPage(index=i, width=612, height=792, lines=(
+            PdfLine("Some prose of the page that runs on.", 100, 130, 460, 140, 10),
+            PdfLine(str(i + 1), 100, 740, 460, 745, 5)))
+
+    marked = mark_folios([first] + [footer(i) for i in range(1, 5)])
+    assert marked[0].lines[2].role == "body"  # the footnote's text stays
+    assert all(p.lines[1].role == "furniture" for p in marked[1:])
 
 
 def test_contents_entries_end_at_their_page_numbers():
