@@ -80,7 +80,7 @@ def main() -> None:
     process_paper(corpus[0][1], corpus[0][2], work / "warm" / corpus[0][0], **kw)
 
     def loop(out: Path):
-        pages = sum(process_paper(html, pdf, out / pid, **kw).num_pages for pid, html, pdf in corpus)
+        pages = sum(process_paper(html, pdf, out / pid, **kw).pages for pid, html, pdf in corpus)
         return pages, None
 
     def batch(workers: int):

@@ -58,6 +58,8 @@ CONFIGS = {
     "nopictureimages": ("--nopictureimages",),
     "nopmml": ("--nopresentationmathml",),
     "novalidate": ("--novalidate",),
+    "fastnc": ("--noparse", "--nographicimages", "--nopictureimages", "--nocomments"),
+    "fastni": ("--noparse", "--nographicimages", "--nopictureimages", "--noindex"),
     "fast+": ("--noparse", "--nographicimages", "--nopictureimages", "--nopresentationmathml",
               "--novalidate"),
 }

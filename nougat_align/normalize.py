@@ -12,6 +12,7 @@ in normalized text maps back to an exact offset in the original string.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -73,12 +74,17 @@ def _fold_char(ch: str) -> str:
     return f" {latex} " if latex.startswith("\\") else ""
 
 
+# one string object per distinct word: a 300-page document holds some 300,000 words of a few
+# thousand kinds (and equal interned strings compare by identity first)
+_intern = sys.intern
+
+
 def _word(tok: str) -> str:
     """A raw ASCII token as its normalized word ("" for a command that prints nothing)."""
     if tok[0] == "\\":
         name = tok[1:]
-        return "" if name in SILENT_COMMANDS else TEXT_ALIASES.get(name, name).lower()
-    return tok.lower()
+        return "" if name in SILENT_COMMANDS else _intern(TEXT_ALIASES.get(name, name).lower())
+    return _intern(tok.lower())
 
 
 @lru_cache(maxsize=65536)
@@ -114,7 +120,7 @@ def tokenize(text: str) -> Tokens:
     for m in _RAW_TOKEN.finditer(text):
         raw = m.group()
         if raw[0] != "\\" and raw.isascii():  # the common case, inline
-            add_word(raw.lower())
+            add_word(_intern(raw.lower()))
             add_span(m.span())
             continue
         for tok in ((_word(raw),) if raw[0] == "\\" else _fold_token(raw)):
