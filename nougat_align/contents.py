@@ -18,38 +18,37 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from nougat_align.pdf_text import PdfLine, blocks
+from nougat_align.pdf_text import FOLIO, PdfLine, blocks
 from nougat_align.records import Relabel
 
 _LEADERS = re.compile(r"(?:\s*\.){3,}\s*$|(?:\s*\.\s){2,}\s*\.?")
-_PAGE_NUMBER = re.compile(r"^(?:\d{1,4}|[ivxlc]{1,7})$")
+_SECTION_NUMBER = re.compile(r"[\dA-Z]+(?:\.\d+)*\.?")
 _TITLES = ("contents", "table of contents")
 
 
 def entries(lines: Sequence[PdfLine]) -> list[str]:
     """The page's contents entries, in print order: every text block holding a body
     line, furniture lines inside such a block included (a last page number the furniture
-    test took for a folio)."""
-    pieces: list[str] = []
-    for block in blocks(lines):
-        if any(ln.role == "body" for ln in block):
-            text = [t for t in (_LEADERS.sub(" ", ln.text).strip() for ln in block) if t]
-            # the title stands alone: an entry of its own
-            pieces.extend([" ".join(text), ""] if " ".join(text).lower() in _TITLES else text)
+    test took for a folio); a block reading "Contents" is an entry of its own."""
     out: list[str] = []
     entry: list[str] = []
-    titled = False
-    for piece in pieces:
-        if not piece:  # after the title
-            out.append(" ".join(entry))
+    titled = False  # the entry has more than its section number
+    for block in blocks(lines):
+        if not any(ln.role == "body" for ln in block):
+            continue
+        pieces = [t for t in (_LEADERS.sub(" ", ln.text).strip() for ln in block) if t]
+        if " ".join(pieces).lower() in _TITLES:
+            out.extend([" ".join(entry)] if entry else [])
+            out.append(" ".join(pieces))
             entry, titled = [], False
             continue
-        entry.append(piece)
-        if _PAGE_NUMBER.match(piece) and titled:
-            out.append(" ".join(entry))
-            entry, titled = [], False
-        elif not re.fullmatch(r"[\dA-Z]+(?:\.\d+)*\.?", piece):  # not a section number
-            titled = True
+        for piece in pieces:
+            entry.append(piece)
+            if titled and FOLIO.fullmatch(piece):  # its page number ends the entry
+                out.append(" ".join(entry))
+                entry, titled = [], False
+            elif not _SECTION_NUMBER.fullmatch(piece):
+                titled = True
     if entry:
         out.append(" ".join(entry))
     return out

@@ -26,7 +26,7 @@ TEXT_FLAGS = pymupdf.TEXT_MEDIABOX_CLIP
 EDGE = 0.1  # share of the page height where headers and footers live
 FURNITURE_WINDOW = 5  # pages each side among which a running header must repeat
 # a folio that anchors a running head: digits or lowercase roman, bare ("C." is a section)
-_FOLIO = re.compile(r"\d{1,4}|[ivxlcdm]{1,7}")
+FOLIO = re.compile(r"\d{1,4}|[ivxlcdm]{1,7}")
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:page\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.I)
 
@@ -226,11 +226,9 @@ def _roman(text: str) -> int:
 def _folio_offset(text: str, index: int) -> Optional[tuple[bool, int]]:
     """(roman, printed number - page index) of a bare folio, else None."""
     text = text.strip()
-    if text.isdigit() and len(text) <= 4:
-        return False, int(text) - index
-    if re.fullmatch(r"[ivxlcdm]{1,7}", text):
-        return True, _roman(text) - index
-    return None
+    if not FOLIO.fullmatch(text):
+        return None
+    return (False, int(text) - index) if text.isdigit() else (True, _roman(text) - index)
 
 
 def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
@@ -243,8 +241,8 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
     "1.6. SAFETY ON WET ROCK"), wherever the class puts its header.
     """
     found = []  # (page, block, offset)
-    for i, page in enumerate(pages):
-        bl = blocks(page.lines)
+    page_blocks = [blocks(page.lines) for page in pages]
+    for i, (page, bl) in enumerate(zip(pages, page_blocks)):
         for b in {0, len(bl) - 1} if bl else ():
             for ln in bl[b]:
                 off = _folio_offset(ln.text, page.index)
@@ -252,19 +250,17 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
                     found.append((i, b, off))
     common = {roman: off for roman in (False, True)
               for off, n in Counter(o for _, _, (r, o) in found if r == roman).most_common(1) if n >= 3}
-    heads = {(i, b) for i, b, (roman, off) in found if common.get(roman) == off}
     out = list(pages)
-    for i, b in heads:
-        bl = blocks(out[i].lines)
-        lines = [ln for block in bl for ln in block]
+    for i, b in {(i, b) for i, b, (roman, off) in found if common.get(roman) == off}:
+        block = page_blocks[i][b]
         if b == 0:  # a header: the folio and the title beside it
-            held = {id(ln) for ln in bl[b] if len(ln.text.split()) <= 8}
+            held = {id(ln) for ln in block if len(ln.text.split()) <= 8}
         else:  # a footer: the folio alone (a footnote's mark "1" on a page without one is no folio's)
-            held = {id(ln) for ln in bl[b] if _folio_offset(ln.text, out[i].index) is not None}
-        if len(bl[b]) <= 4 and held:
+            held = {id(ln) for ln in block if _folio_offset(ln.text, pages[i].index) is not None}
+        if len(block) <= 4 and held:
             out[i] = replace(out[i], lines=tuple(replace(ln, role="furniture")
                                                  if id(ln) in held and ln.role == "body" else ln
-                                                 for ln in lines))
+                                                 for ln in out[i].lines))  # a header and a footer
     return out
 
 
@@ -273,16 +269,13 @@ def _beside_page_number(lines: list[PdfLine], page: PdfPage, at_edge) -> list[Pd
     rest of the running head ("viii    Preface": one MuPDF block, its lines sharing the
     block's x extent and touching), however seldom that title repeats (the last verso of a
     short chapter)."""
-    numbers = [ln for ln in lines if ln.role == "furniture" and _FOLIO.fullmatch(ln.text.strip())]
-    if not numbers:
-        return lines
-
-    def same_block(a: PdfLine, b: PdfLine) -> bool:
-        return (a.x0, a.x1) == (b.x0, b.x1) and (abs(a.y0 - b.y1) < 0.01 or abs(b.y0 - a.y1) < 0.01)
-
+    beside: set[int] = set()  # ids of the lines that share a block with a page number
+    for block in blocks(lines):
+        if any(ln.role == "furniture" and FOLIO.fullmatch(ln.text.strip()) for ln in block):
+            beside.update(id(ln) for ln in block)
     return [replace(ln, role="furniture")
-            if ln.role == "body" and at_edge(ln, page) and len(ln.text.split()) <= 8
-            and any(same_block(ln, n) for n in numbers) else ln for ln in lines]
+            if id(ln) in beside and ln.role == "body" and at_edge(ln, page) and len(ln.text.split()) <= 8
+            else ln for ln in lines]
 
 
 def mark_floats(pages: Sequence[PdfPage], floats: Sequence[FloatRecord]) -> list[PdfPage]:
@@ -306,15 +299,19 @@ def mark_floats(pages: Sequence[PdfPage], floats: Sequence[FloatRecord]) -> list
     return out
 
 
+def mark_pages(pages: Sequence[PdfPage], floats: Sequence[FloatRecord] = ()) -> list[PdfPage]:
+    """Every line's role: running heads, page numbers and margin stamps (``furniture``),
+    then the lines inside the floats' regions (``float``)."""
+    return mark_floats(mark_folios(mark_furniture(pages)), floats)
+
+
 def extract(pdf: Union[str, Path, "pymupdf.Document"], floats: Optional[Sequence[FloatRecord]] = None,
             textpages: Optional[list] = None) -> list[PdfPage]:
     """Open, read and mark a PDF: the pages the aligner works on."""
     doc = open_pdf(pdf)
     try:
-        pages = mark_folios(mark_furniture(read_pages(doc, textpages)))
+        pages = read_pages(doc, textpages)
     finally:
         if not isinstance(pdf, pymupdf.Document):
             doc.close()
-    if floats:
-        pages = mark_floats(pages, floats)
-    return pages
+    return mark_pages(pages, floats or ())

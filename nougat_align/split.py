@@ -119,7 +119,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
         records = _float_records(figures)
     del textpages
     clock.lap("figures")
-    pages = pdf_text.mark_floats(pdf_text.mark_folios(pdf_text.mark_furniture(pages)), records)
+    pages = pdf_text.mark_pages(pages, records)
     clock.lap("pdf_text")
     return _align_pages(md, pages, records, min_score, clock, doc)
 
