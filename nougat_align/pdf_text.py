@@ -238,7 +238,8 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
     number minus the page's index is the one most pages agree on (at least three: front
     matter in roman numerals and the main matter each have their own); in the first
     block, the other short lines are the running head ("CHAPTER 3. ANIMALS THAT MOVE",
-    "1.6. SAFETY ON WET ROCK"), wherever the class puts its header.
+    "1.6. SAFETY ON WET ROCK"), wherever the class puts its header -- unless the page's
+    number stands at its foot too.
     """
     found = []  # (page, block, offset)
     page_blocks = [blocks(page.lines) for page in pages]
@@ -250,8 +251,12 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
                     found.append((i, b, off))
     common = {roman: off for roman in (False, True)
               for off, n in Counter(o for _, _, (r, o) in found if r == roman).most_common(1) if n >= 3}
+    folios = {(i, b) for i, b, (roman, off) in found if common.get(roman) == off}
+    footed = {i for i, b in folios if b}
     out = list(pages)
-    for i, b in {(i, b) for i, b, (roman, off) in found if common.get(roman) == off}:
+    # a page numbered at its foot has no number in its header: "3 Implementation" at the top
+    # of page 3 is a section heading
+    for i, b in folios - {(i, 0) for i in footed}:
         block = page_blocks[i][b]
         if b == 0:  # a header: the folio and the title beside it
             held = {id(ln) for ln in block if len(ln.text.split()) <= 8}
@@ -260,7 +265,7 @@ def mark_folios(pages: Sequence[PdfPage]) -> list[PdfPage]:
         if len(block) <= 4 and held:
             out[i] = replace(out[i], lines=tuple(replace(ln, role="furniture")
                                                  if id(ln) in held and ln.role == "body" else ln
-                                                 for ln in out[i].lines))  # a header and a footer
+                                                 for ln in pages[i].lines))
     return out
 
 

@@ -561,6 +561,13 @@ def test_running_heads_found_by_their_page_numbers():
     marked = mark_folios([first] + [footer(i) for i in range(1, 5)])
     assert marked[0].lines[2].role == "body"  # the footnote's text stays
     assert all(p.lines[1].role == "furniture" for p in marked[1:])
+    # a section "3 Implementation" opening page 3 of a paper numbered at the foot: a heading
+    opening = PdfPage(index=2, width=612, height=792, lines=(
+        PdfLine("3", 100, 85, 460, 92, 7), PdfLine("Implementation", 100, 92, 460, 99, 7),
+        PdfLine("Some prose of the page that runs on.", 100, 130, 460, 140, 10),
+        PdfLine("3", 100, 740, 460, 745, 5)))
+    marked = mark_folios([footer(0), footer(1), opening, footer(3), footer(4)])
+    assert [ln.role for ln in marked[2].lines] == ["body", "body", "body", "furniture"]
 
 
 def test_contents_entries_end_at_their_page_numbers():
