@@ -130,10 +130,11 @@ def check_pages(md: Markdown, result: list[PageText], evidence: list[Evidence],
     with its list rebuilt from the entries the page prints (``references``), and kept
     so when that passes."""
     items = references.list_items(md.text)
+    level = _top_heading_level(md.text) if any(pg.contents for pg in pages) else 0
     out = []
     for p, ev, page, pdf_page in zip(result, evidence, pages, pdf_pages):
         if p.kept and page.contents and not md.text[p.start:p.end].strip():
-            toc = contents.label(pdf_page.lines, _top_heading_level(md.text), p.end)
+            toc = contents.label(pdf_page.lines, level, p.end)
             p = replace(p, relabels=p.relabels + (toc,)) if toc else p
         if not p.kept:
             out.append(p)
