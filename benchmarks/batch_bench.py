@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nougat_align.batch import Dump, Settings, run_batch  # noqa: E402
+from nougat_align.run.batch import Dump, Settings, run_batch  # noqa: E402
 from nougat_align.pipeline import process_paper  # noqa: E402
 
 

@@ -111,7 +111,7 @@ def _convert(paper: Path, config: str, work: Path) -> dict:
 
 
 def cmd_options(args) -> None:
-    from nougat_align.latexml import LATEXMLC_OPTIONS, NOBIBTEX
+    from nougat_align.source.latexml import LATEXMLC_OPTIONS, NOBIBTEX
 
     # "fast" must be what nougat-align runs, or the numbers describe something else
     assert set(ARXIV + CONFIGS["fast"]) == set(LATEXMLC_OPTIONS + (NOBIBTEX,)), "update CONFIGS['fast']"
@@ -139,7 +139,7 @@ def cmd_options(args) -> None:
 
 
 def cmd_report_options(args) -> None:
-    from nougat_align.html2md import html_to_markdown
+    from nougat_align.html2md.convert import html_to_markdown
 
     work = Path(args.work)
     runs: dict[tuple[str, str], dict] = {}
@@ -266,7 +266,7 @@ def cmd_bulk(args) -> None:
 
 
 def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int) -> None:
-    from nougat_align.evaluate import pdftotext_pages, read_pred_pages, score_pdf_text
+    from nougat_align.evaluate.score import pdftotext_pages, read_pred_pages, score_pdf_text
 
     recs = {}
     for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
@@ -315,7 +315,7 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
 def cmd_refs(args) -> None:
     """Reference pages from the HTML of two option configurations (e.g. ``old``: LaTeXML
     renders the .bib; ``fast2``: the .bbl), each split against the paper's PDF."""
-    from nougat_align.evaluate import pdftotext_pages, read_pred_pages, score_pdf_text
+    from nougat_align.evaluate.score import pdftotext_pages, read_pred_pages, score_pdf_text
     from nougat_align.pipeline import process_paper
 
     corpus, work = Path(args.corpus), Path(args.work)

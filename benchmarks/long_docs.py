@@ -21,7 +21,7 @@ Each system splits each document in a fresh process (peak RSS from GNU time, int
 and imports included; seconds of the split alone, imports excluded); runs of the two
 systems are interleaved and the median of ``--repeat`` runs is kept.  Accuracy: the joined
 document's pages are cut back into its papers and every paper is scored against its own
-``truth.json`` with ``nougat_align.evaluate`` (word page accuracy, precision, pages kept,
+``truth.json`` with ``nougat_align.evaluate.score`` (word page accuracy, precision, pages kept,
 float placement), pooled over the papers.
 """
 from __future__ import annotations
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import DEFAULT_VENV, papers_in, run_child  # noqa: E402
-from nougat_align.evaluate import load_truth, score_paper, summarize  # noqa: E402
+from nougat_align.evaluate.score import load_truth, score_paper, summarize  # noqa: E402
 
 SETS = [ROOT / "benchmarks" / "synth", ROOT / "benchmarks" / "synth-hard"]
 # ../shared next to the checkout, or next to the folder of worktrees
@@ -96,7 +96,8 @@ _OURS = """
 import json, sys, time
 from dataclasses import replace
 from pathlib import Path
-from nougat_align import align, detect_floats, page_classifier
+from nougat_align import align, detect_floats
+from nougat_align.split import classifier as page_classifier
 from nougat_align.records import Markdown
 if "sklearn" in Path(page_classifier.__file__).read_text():  # imported on first use: an import,
     import sklearn.feature_extraction.text, sklearn.svm  # noqa: E401  not split time
@@ -144,7 +145,7 @@ def run_once(system: str, folder: Path, venv: Path, floats: str = "parts",
 
 def accuracy(folder: Path, pred: Path) -> dict:
     """Cut the joined prediction back into its papers; score each against its truth."""
-    from nougat_align.evaluate import read_pred_pages
+    from nougat_align.evaluate.score import read_pred_pages
 
     pages = read_pred_pages(pred) if pred.is_dir() else {}
     scores = []
@@ -190,7 +191,7 @@ def measure(sizes: list[int], systems: list[str], repeat: int, work: Path, venv:
 _CORPUS = """
 import json, sys, time
 from pathlib import Path
-from nougat_align import page_classifier
+from nougat_align.split import classifier as page_classifier
 from nougat_align.pipeline import process_paper
 if "sklearn" in Path(page_classifier.__file__).read_text():  # imported on first use: an import
     import sklearn.feature_extraction.text, sklearn.svm  # noqa: E401

@@ -73,7 +73,7 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from nougat_align.evaluate import align_words, normalize_words  # noqa: E402
+from nougat_align.evaluate.score import align_words, normalize_words  # noqa: E402
 
 GENERATOR_VERSION = 1
 DEFAULT_SENTENCES = HERE / "synth" / "sentences.txt"

@@ -20,10 +20,10 @@ _EXPORTS = {
     "InputError": "errors", "NougatAlignError": "errors", "ToolError": "errors",
     "Alignment": "records", "Float": "records", "FloatRecord": "records", "Footnote": "records",
     "Markdown": "records", "PageText": "records", "PaperMeta": "records",
-    "html_to_markdown": "html2md",
-    "detect_floats": "figures", "load_figures": "figures",
-    "align": "split",
-    "latexml_to_html": "latexml",
+    "html_to_markdown": "html2md.convert",
+    "detect_floats": "pdf.figures", "load_figures": "pdf.figures",
+    "align": "split.align",
+    "latexml_to_html": "source.latexml",
     "process_paper": "pipeline",
 }
 
@@ -45,10 +45,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from nougat_align.errors import InputError, NougatAlignError, ToolError  # noqa: F401
-    from nougat_align.figures import detect_floats, load_figures  # noqa: F401
-    from nougat_align.html2md import html_to_markdown  # noqa: F401
-    from nougat_align.latexml import latexml_to_html  # noqa: F401
+    from nougat_align.pdf.figures import detect_floats, load_figures  # noqa: F401
+    from nougat_align.html2md.convert import html_to_markdown  # noqa: F401
+    from nougat_align.source.latexml import latexml_to_html  # noqa: F401
     from nougat_align.pipeline import process_paper  # noqa: F401
     from nougat_align.records import (Alignment, Float, FloatRecord, Footnote, Markdown,  # noqa: F401
                                       PageText, PaperMeta)
-    from nougat_align.split import align  # noqa: F401
+    from nougat_align.split.align import align  # noqa: F401

@@ -18,7 +18,7 @@ import typer
 
 from nougat_align import __version__
 from nougat_align.errors import NougatAlignError
-from nougat_align.style import DEFAULT_STYLE
+from nougat_align.export.style import DEFAULT_STYLE
 
 EXIT_OK, EXIT_USAGE, EXIT_PAPERS_FAILED, EXIT_INTERRUPTED = 0, 2, 3, 130
 EXIT_CODES = (f"Exit status: {EXIT_OK} done; {EXIT_USAGE} bad usage or input (one line on stderr); "
@@ -71,7 +71,7 @@ def html2md(
     floats: Optional[Path] = typer.Option(None, "--floats", help="Write floats, footnotes and warnings as JSON here."),
 ) -> None:
     """Convert LaTeXML HTML to Nougat-style markdown."""
-    from nougat_align.html2md import html_to_markdown
+    from nougat_align.html2md.convert import html_to_markdown
 
     md = html_to_markdown(html)
     if output is None:
@@ -101,8 +101,8 @@ def latexml(
 ) -> None:
     """Convert a LaTeX source to LaTeXML HTML (HTML5, TeX kept in math alttext), as arXiv does."""
     from nougat_align.errors import InputError
-    from nougat_align.latexml import SIDECAR_SUFFIX, convert_bulk, latexml_to_html
-    from nougat_align.sources import is_bulk_tar
+    from nougat_align.source.latexml import SIDECAR_SUFFIX, convert_bulk, latexml_to_html
+    from nougat_align.source.archive import is_bulk_tar
     from nougat_align.write import check_file, check_folder
 
     if src.is_file() and is_bulk_tar(src):
@@ -161,7 +161,7 @@ def eval_(
     --pdf-text compares each kept page's words with poppler's text of that page: an
     agreement measure for papers without truth, not a correctness score."""
     from nougat_align.errors import InputError
-    from nougat_align.evaluate import evaluate_pdf_text, evaluate_truth, format_table
+    from nougat_align.evaluate.score import evaluate_pdf_text, evaluate_truth, format_table
 
     if (truth is None) == (pdf_text is None):
         raise InputError("give exactly one of --truth DIR or --pdf-text PDF")
@@ -180,7 +180,7 @@ def figures(
     dpi: int = typer.Option(150, "--dpi", min=10, max=600, help="Resolution of the crops."),
 ) -> None:
     """Detect figures and tables (captions and regions) without Java; pdffigures2 JSON."""
-    from nougat_align.figures import detect_floats, figures_json, save_figures, write_crops
+    from nougat_align.pdf.figures import detect_floats, figures_json, save_figures, write_crops
     from nougat_align.write import check_file, check_folder
 
     if output is not None:
@@ -237,7 +237,7 @@ def run(
 
     Exits 3 when some papers failed or timed out (each with its reason in
     OUT/manifest.jsonl), 0 when every paper was written or skipped, 2 on bad usage."""
-    from nougat_align.batch import Dump, Settings, parse_shard, run_batch, summary_line
+    from nougat_align.run.batch import Dump, Settings, parse_shard, run_batch, summary_line
 
     fig_mode, fig_dir = (figures, None) if figures in ("detect", "none") else ("detect", Path(figures))
     dump = Dump(html=html, pdfs=pdfs, figures=fig_dir, sources=sources, input=input_dir,
@@ -272,7 +272,7 @@ def index(
                               "line breaks, pages with [??] left out: Nougat's released training data)."),
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
-    from nougat_align.index import build_index, parse_splits
+    from nougat_align.export.index import build_index, parse_splits
     result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
                          parquet=parquet, shard_rows=shard_rows, style=style)
     typer.echo(result.summary(), err=True)
@@ -286,7 +286,7 @@ def view(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes building the papers' pages."),
 ) -> None:
     """Write a static HTML report of a run: open its index.html in a browser, no server."""
-    from nougat_align.view import build_report
+    from nougat_align.report.view import build_report
 
     result = build_report(out, output, workers=workers)
     typer.echo(result.summary(), err=True)

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Optional, Union
 
 from nougat_align import __version__
-from nougat_align.html2md import html_to_markdown
-from nougat_align.pdf_text import open_pdf
+from nougat_align.html2md.convert import html_to_markdown
+from nougat_align.pdf.text import open_pdf
 from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PaperResult, PlacedFloat
-from nougat_align.render import DEFAULT_DPI, render_pages
-from nougat_align.split import DEFAULT_MIN_SCORE, FiguresArg, align_document
-from nougat_align.style import DEFAULT_STYLE, check_style, restyle
+from nougat_align.pdf.render import DEFAULT_DPI, render_pages
+from nougat_align.split.align import DEFAULT_MIN_SCORE, FiguresArg, align_document
+from nougat_align.export.style import DEFAULT_STYLE, check_style, restyle
 from nougat_align.write import atomic_dir
 
 
@@ -43,7 +43,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
                   dpi: int = DEFAULT_DPI, images: bool = True,
                   paper_id: Optional[str] = None, style: str = DEFAULT_STYLE,
                   bibliography_source: str = "") -> PaperResult:
-    """Align one paper and write its pages (markdown in ``style``, see :mod:`nougat_align.style`).
+    """Align one paper and write its pages (markdown in ``style``, see :mod:`nougat_align.export.style`).
     ``markdown`` is a ``Markdown`` or an HTML path.  ``bibliography_source`` (of a source
     LaTeXML converted) is recorded in ``meta.json``."""
     check_style(style)

@@ -18,8 +18,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from nougat_align import html_to_markdown
-from nougat_align.labels import numbered_labels, unprinted_labels
-from nougat_align.split import align
+from nougat_align.split.labels import numbered_labels, unprinted_labels
+from nougat_align.split.align import align
 
 
 def pdftotext(pdf: Path, page: int) -> str:

@@ -20,8 +20,9 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, PAPERS, ROOT, require_tool
-from nougat_align import batch, pipeline
-from nougat_align.batch import Dump, PaperJob, Settings, parse_id, run_batch, shard_of
+from nougat_align import pipeline
+from nougat_align.run import batch
+from nougat_align.run.batch import Dump, PaperJob, Settings, parse_id, run_batch, shard_of
 from nougat_align.records import PaperResult
 
 FAST = dict(figures="none", images=False)
@@ -110,7 +111,7 @@ def test_parse_id(name, expected):
 
 
 def test_paper_result_and_job_round_trip():
-    from nougat_align.sources import BulkMember
+    from nougat_align.source.archive import BulkMember
 
     r = PaperResult(paper="2301.00011", status="partial", reason="", pages=3, kept=2,
                     drops={"low score": 1}, warnings=("w",), seconds=1.5,
@@ -273,7 +274,7 @@ SLOW_RUN = textwrap.dedent("""
         sys.argv = ["nougat-align"] + sys.argv[2:]
         main()
     else:
-        from nougat_align.batch import Dump, Settings, run_batch
+        from nougat_align.run.batch import Dump, Settings, run_batch
         run_batch(Dump(input=Path(sys.argv[2])), Settings(out=sys.argv[3], figures="none", images=False),
                   workers=1, timeout=300, progress=False, summary=False)
 """)

@@ -248,7 +248,7 @@ def test_index_refuses_a_folder_that_is_not_run_output(capsys, tmp_path):
 
 
 def test_run_ids_are_unique_without_waiting(tmp_path):
-    from nougat_align.batch import Settings, run_batch
+    from nougat_align.run.batch import Settings, run_batch
 
     ids = [run_batch([], Settings(out=str(tmp_path)), workers=1, progress=False, summary=False)["run"]
            for _ in range(3)]
@@ -297,4 +297,4 @@ def test_import_nougat_align_is_light_and_names_resolve():
 
     for name in nougat_align.__all__:  # every public name resolves (lazily)
         assert getattr(nougat_align, name) is not None, name
-    assert nougat_align.align.__module__ == "nougat_align.split"
+    assert nougat_align.align.__module__ == "nougat_align.split.align"

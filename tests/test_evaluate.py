@@ -1,4 +1,4 @@
-"""The scorer (nougat_align.evaluate, `nougat-align eval`) and the synthetic truth set.
+"""The scorer (nougat_align.evaluate.score, `nougat-align eval`) and the synthetic truth set.
 
 Predictions here are cut from the truth itself (body words of each page, a little inline
 math, a table block, then the page's captions and footnotes), so the expected scores are
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nougat_align.errors import InputError
-from nougat_align.evaluate import (
+from nougat_align.evaluate.score import (
     align_pages, evaluate_pdf_text, evaluate_truth, format_table, load_truth,
     markdown_body_words, normalize_words, parse_page, pdftotext_pages, score_paper, score_pdf_text)
 from conftest import PAPERS, ROOT, require_tool
@@ -425,7 +425,7 @@ def test_generator_builds_and_checks_a_paper(tmp_path):
 
 
 def test_ends_in_heading():
-    from nougat_align.evaluate import ends_in_heading
+    from nougat_align.evaluate.score import ends_in_heading
 
     assert ends_in_heading("Text of the page.\n\n## 4\n")
     assert ends_in_heading("Text.\n\n## 2 Method\n\nFigure 1: A caption.\n\nFootnote 2: a note.\n")
@@ -451,7 +451,7 @@ def test_coverage_leaves_out_figure_text(tmp_path):
     """Figure text (short lines: axis labels, legends) is not prose the label must hold:
     a figure-only page whose label is the caption covers the page's prose."""
     require_tool("pdftotext")
-    from nougat_align.evaluate import pdftotext_prose_pages
+    from nougat_align.evaluate.score import pdftotext_prose_pages
 
     paper = ROOT / "benchmarks" / "synth-hard" / "hard2-012"
     truth = load_truth(paper)
@@ -468,7 +468,7 @@ def test_running_heads_are_not_page_text_and_a_blank_page_is_right_empty(tmp_pat
     prose a label must hold; a page that prints nothing else is right with an empty label,
     and a page of prose is not."""
     require_tool("pdftotext")
-    from nougat_align.evaluate import pdftotext_prose_pages
+    from nougat_align.evaluate.score import pdftotext_prose_pages
 
     pdf = PAPERS / "book" / "paper.pdf"
     prose = pdftotext_prose_pages(pdf)

@@ -21,7 +21,7 @@ import pytest
 
 from conftest import PAPERS, ROOT
 from nougat_align.errors import InputError
-from nougat_align.figures import crop_name, detect_floats, load_figures, save_figures, write_crops
+from nougat_align.pdf.figures import crop_name, detect_floats, load_figures, save_figures, write_crops
 from nougat_align.records import Box, FloatRecord
 
 

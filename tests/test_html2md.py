@@ -197,7 +197,7 @@ def test_table_multicolumn_multirow_hline(md):
 def test_tabular_lays_out_cells_read_by_the_caller():
     from lxml import html as lxml_html
 
-    from nougat_align.html_tables import tabular
+    from nougat_align.html2md.tables import tabular
 
     table = lxml_html.fragment_fromstring(
         '<table class="ltx_tabular"><tbody>'

@@ -14,9 +14,9 @@ import pytest
 
 from conftest import PAPERS
 from nougat_align.errors import InputError
-from nougat_align.index import build_index, check_split_names, iter_pages, parse_splits, split_of, split_path
+from nougat_align.export.index import build_index, check_split_names, iter_pages, parse_splits, split_of, split_path
 from nougat_align.pipeline import process_paper
-from nougat_align.style import nougat_page_ok, restyle, to_nougat
+from nougat_align.export.style import nougat_page_ok, restyle, to_nougat
 
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from conftest import PAPERS
 from nougat_align.errors import InputError
-from nougat_align.html2md import html_to_markdown
-from nougat_align.index import iter_pages
+from nougat_align.html2md.convert import html_to_markdown
+from nougat_align.export.index import iter_pages
 from nougat_align.pipeline import process_paper
 from nougat_align.records import PageMeta, PaperMeta, PlacedFloat, Relabel
 from nougat_align.write import atomic_dir

@@ -17,10 +17,10 @@ import pytest
 
 from conftest import PAPERS, ROOT, require_tool
 from nougat_align import html_to_markdown
-from nougat_align.labels import numbered_labels, unprinted_labels
+from nougat_align.split.labels import numbered_labels, unprinted_labels
 from nougat_align.pipeline import process_paper
 from nougat_align.records import Alignment, Markdown, PageText, Relabel
-from nougat_align.split import align
+from nougat_align.split.align import align
 
 GOLDEN = ROOT / "tests" / "golden" / "labels"
 REGEN = os.environ.get("NOUGAT_ALIGN_GEN_TEST_DATA") == "1"
@@ -152,8 +152,8 @@ def test_page_the_pdf_does_not_tell_is_counted_not_changed():
     md = Markdown(text="## 7 A Heading Nowhere In The PDF\n\nLamp text.\n")
     a = Alignment(markdown=md, num_pages=1, pages=(PageText(page=1, start=0, end=len(md.text), score=1.0,
                                                             kept=True),))
-    from nougat_align.labels import relabel
-    from nougat_align.pdf_text import PdfLine, PdfPage
+    from nougat_align.split.labels import relabel
+    from nougat_align.pdf.text import PdfLine, PdfPage
 
     page = PdfPage(index=0, width=600, height=800,
                    lines=(PdfLine(text="Lamp text.", x0=0, y0=0, x1=100, y1=10, size=10),))
@@ -182,8 +182,8 @@ def test_relabel_applies_to_text_floats_and_footnotes_and_round_trips():
 def test_references_follow_the_rewritten_numbers():
     """revtex prints TABLE I and "Table I": the caption's new number carries over to the
     running text's "Table~1", on a page whose PDF text prints "Table I" (not "Table 1")."""
-    from nougat_align.labels import relabel
-    from nougat_align.pdf_text import PdfLine, PdfPage
+    from nougat_align.split.labels import relabel
+    from nougat_align.pdf.text import PdfLine, PdfPage
     from nougat_align.records import Float
 
     text = "The counts in Table\u00a01 and in Section 2 differ.\n"

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, require_tool
-from nougat_align import latexml as lx
-from nougat_align import sources
+from nougat_align.source import latexml as lx
+from nougat_align.source import archive as sources
 from nougat_align.errors import InputError, ToolError
 
 SOURCES = FIXTURES / "sources"

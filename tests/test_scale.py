@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nougat_align.page_classifier import predict_pages
-from nougat_align.pdf_text import PdfLine, PdfPage, mark_furniture
-from nougat_align.staircase import fit_staircase
+from nougat_align.split.classifier import predict_pages
+from nougat_align.pdf.text import PdfLine, PdfPage, mark_furniture
+from nougat_align.split.staircase import fit_staircase
 
 
 def _noisy_staircase(pages: int, seed: int) -> tuple[np.ndarray, list[int]]:
@@ -103,7 +103,7 @@ def test_a_short_document_gets_one_tfidf_linear_svm_over_all_pages():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from nougat_align.page_classifier import ONE_SVM
+    from nougat_align.split.classifier import ONE_SVM
 
     rng = np.random.default_rng(7)
     P = ONE_SVM

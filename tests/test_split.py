@@ -13,11 +13,11 @@ import pytest
 from conftest import PAPERS, ROOT
 from nougat_align import align, html_to_markdown
 from nougat_align.errors import InputError
-from nougat_align.evaluate import load_truth, score_paper
+from nougat_align.evaluate.score import load_truth, score_paper
 from nougat_align.normalize import norm_words
 from nougat_align.pipeline import process_paper
 from nougat_align.records import Alignment
-from nougat_align.staircase import fit_staircase
+from nougat_align.split.staircase import fit_staircase
 
 SYNTH = ROOT / "benchmarks" / "synth"
 
@@ -245,7 +245,7 @@ def test_a_section_starting_a_page_goes_whole_to_that_page(basic_md):
 
 
 def test_cuts_move_out_of_headings_and_displays():
-    from nougat_align.split import _whole_blocks
+    from nougat_align.split.align import _whole_blocks
 
     text = "Some text here.\n\n## 1 Introduction\n\nBody starts.\n\n\\[x=1\\tag{1}\\]\n\nEnd."
     heading = text.index("## 1")
@@ -336,9 +336,9 @@ def test_faults_paper_labels_are_right_both_ways():
 
 def test_a_cut_at_the_wrong_line_settles_where_the_pages_print_it(basic_md):
     """Words before a cut that only the next page prints move to it (and back)."""
-    from nougat_align import pdf_text
-    from nougat_align.page_lines import classify_lines as _classify_lines
-    from nougat_align.split import _Coords, _settle_cuts
+    from nougat_align.pdf import text as pdf_text
+    from nougat_align.split.lines import classify_lines as _classify_lines
+    from nougat_align.split.align import _Coords, _settle_cuts
 
     result = align(basic_md, PAPERS / "basic" / "paper.pdf")
     right = [p.start for p in result.pages] + [result.pages[-1].end]
@@ -353,7 +353,7 @@ def test_a_cut_at_the_wrong_line_settles_where_the_pages_print_it(basic_md):
 
 def test_a_reference_list_in_another_order_is_dropped():
     from nougat_align.normalize import norm_words
-    from nougat_align.page_check import PrintedPage, list_out_of_order
+    from nougat_align.split.check import PrintedPage, list_out_of_order
 
     entries = [f"* [{i}] Author{chr(97 + i)} Name. A title about topic {chr(97 + i)} here. Venue, 20{i:02d}."
                for i in range(1, 7)]
@@ -366,7 +366,7 @@ def test_a_reference_list_in_another_order_is_dropped():
     folder = FAULTS / "faults3-009"  # its bibliography is re-sorted in the HTML
     md = html_to_markdown(folder / "paper.html")
     rebuilt = align(md, folder / "paper.pdf")
-    import nougat_align.references as references
+    import nougat_align.split.references as references
 
     real = references.rebuild
     references.rebuild = lambda *a, **k: None
@@ -391,7 +391,7 @@ def test_a_reference_list_in_another_order_is_dropped():
 
 
 def test_printed_entries_split_at_labels_and_keep_markdown_formatting():
-    from nougat_align.references import list_span, rebuild
+    from nougat_align.split.references import list_span, rebuild
 
     text = "Intro.\n\n## References\n\n* [1] B. Two. _Second_. 2001.\n* [2] A. One. _First_. 2000.\n"
     span = list_span(text, 0, len(text))
@@ -411,8 +411,8 @@ def test_labels_as_printed_count_as_printed_in_the_page_check():
     """The page check runs after ``labels.relabel``: "Figure 3" the page prints as "FIG. 3"
     is printed once rewritten; the words LaTeXML wrote are not."""
     from nougat_align.records import Markdown, PageText, Relabel
-    from nougat_align.page_check import Evidence as _Evidence, check_page as _check_page
-    from nougat_align.page_lines import Line as _Line, Page as _Page
+    from nougat_align.split.check import Evidence as _Evidence, check_page as _check_page
+    from nougat_align.split.lines import Line as _Line, Page as _Page
 
     text = "Figure 3: the points show the values and the line is the fitted curve"
     md = Markdown(text=text)
@@ -427,7 +427,7 @@ def test_labels_as_printed_count_as_printed_in_the_page_check():
 
 
 def test_a_table_of_contents_gives_no_edge_evidence():
-    from nougat_align.page_lines import Line as _Line, contents_page as _contents_page
+    from nougat_align.split.lines import Line as _Line, contents_page as _contents_page
 
     toc = [_Line(words=["contents"], role="body")] + [
         _Line(words=w, role="body") for n in range(1, 6) for w in ([str(n)], ["a", "section", "title"], [str(9 * n)])]
@@ -439,8 +439,8 @@ def test_a_table_of_contents_gives_no_edge_evidence():
 
 def test_a_footnote_marked_twice_is_placed_once():
     from nougat_align.records import Footnote, Markdown
-    from nougat_align.page_lines import Page as _Page
-    from nougat_align.split import _place_footnotes
+    from nougat_align.split.lines import Page as _Page
+    from nougat_align.split.align import _place_footnotes
 
     note = "Center for Cosmology and Particle Physics, New York University"
     notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
@@ -451,7 +451,7 @@ def test_a_footnote_marked_twice_is_placed_once():
 
 
 def test_subfigure_tags_the_page_does_not_print_are_left_out():
-    from nougat_align.labels import _SUBFIGURE_TAG, _subfigure_tag
+    from nougat_align.split.labels import _SUBFIGURE_TAG, _subfigure_tag
 
     mmd = "(a)\n\n(b)\n\nFigure 3: Asymmetries."
     tags = list(_SUBFIGURE_TAG.finditer(mmd))
@@ -535,7 +535,7 @@ def test_a_blank_page_is_kept_empty_but_a_scanned_one_is_dropped(tmp_path, basic
 
 
 def test_running_heads_found_by_their_page_numbers():
-    from nougat_align.pdf_text import PdfLine, PdfPage, mark_folios
+    from nougat_align.pdf.text import PdfLine, PdfPage, mark_folios
 
     def page(i, head):  # a header block "folio + title" as MuPDF gives it, then prose
         lines = (PdfLine(str(i + 3), 100, 99.4, 460, 104.8, 5.4), PdfLine(head, 100, 104.8, 460, 110.2, 5.4),
@@ -571,8 +571,8 @@ def test_running_heads_found_by_their_page_numbers():
 
 
 def test_contents_entries_end_at_their_page_numbers():
-    from nougat_align.contents import entries
-    from nougat_align.pdf_text import PdfLine
+    from nougat_align.split.contents import entries
+    from nougat_align.pdf.text import PdfLine
 
     def block(y, *parts, role="body"):
         return [PdfLine(t, 130, y + i, 520, y + i + 1, 1, role=role) for i, t in enumerate(parts)]

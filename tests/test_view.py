@@ -19,9 +19,9 @@ import pytest
 
 from conftest import PAPERS, require_tool
 from nougat_align import cli
-from nougat_align.batch import Dump, Settings, run_batch
+from nougat_align.run.batch import Dump, Settings, run_batch
 from nougat_align.errors import InputError
-from nougat_align.view import MARK, build_report, render_mmd
+from nougat_align.report.view import MARK, build_report, render_mmd
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
