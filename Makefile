@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev]'
-	$(BIN)/pip install -q --no-deps nougat-ocr==0.1.17  # Nougat's loader for tests/test_index.py, without torch
+	$(BIN)/pip install -q --no-deps nougat-ocr==0.1.17  # Nougat's loader for tests/export/test_index.py, without torch
 	touch $(STAMP)
 
 tools:

@@ -531,7 +531,7 @@ def make_paper(seed: int, index: int, sentences: list[str]) -> Paper:
 # lists, run-in paragraph headings, many and long footnotes, a long bibliography and an
 # appendix.  Body words are made exactly as in the default mode.  Everything else a hard
 # paper prints is math, numbers, or words of the invented vocabulary below, none of which
-# (single letters aside) occurs in sentences.txt (tests/test_synth_hard.py checks), so the truth alignment cannot
+# (single letters aside) occurs in sentences.txt (tests/split/test_synth_hard.py checks), so the truth alignment cannot
 # take figure text for body text.  Plots are plain TikZ (\draw, \node), not pgfplots:
 # LaTeXML needs ~20 s for TikZ but ~100 s for pgfplots.
 

@@ -1,7 +1,7 @@
 """LaTeXML HTML -> markdown: golden files per fixture, one test per element, robustness.
 
 Golden files live in tests/golden/html2md/; regenerate them after an intended change with
-``NOUGAT_ALIGN_GEN_TEST_DATA=1 pytest tests/test_html2md.py`` and read the diff.
+``NOUGAT_ALIGN_GEN_TEST_DATA=1 pytest tests/html2md/test_html2md.py`` and read the diff.
 """
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ markers, footnote marks and proof marks follow the PDF page, not LaTeXML's house
 The ``labels-*`` fixtures are one invented paper typeset in IEEEtran, amsart, llncs and
 revtex4-2; ``mathheavy`` is amsart/amsthm.  Golden page markdown lives in
 tests/golden/labels/NAME/NN.mmd; regenerate after an intended change with
-``NOUGAT_ALIGN_GEN_TEST_DATA=1 pytest tests/test_labels.py`` and read the diff.
+``NOUGAT_ALIGN_GEN_TEST_DATA=1 pytest tests/split/test_labels.py`` and read the diff.
 """
 from __future__ import annotations
 
@@ -87,7 +87,7 @@ def test_rewrites_touch_labels_only(aligned):
         plain = _unlabeled(a)
         for p, p0 in zip(a.pages, plain.pages):
             if not p.kept or any(r.kind in ("references", "contents") for r in p.relabels):
-                continue  # a list rebuilt from the page: tests/test_split.py checks it against the page
+                continue  # a list rebuilt from the page: tests/split/test_split.py checks it against the page
             new, old = a.page_markdown(p), plain.page_markdown(p0)
             assert all(r.end - r.start <= 24 and len(r.text) <= 24 for r in p.relabels)
             heads = lambda s: [ln.split(" ", 1)[0] for ln in s.splitlines() if ln.startswith("#")]
