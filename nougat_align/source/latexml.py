@@ -57,8 +57,12 @@ from nougat_align.write import write_bytes_atomic, write_text_atomic
 
 LATEXMLC = "latexmlc"
 SIDECAR_SUFFIX = ".latexml.json"
-# Bump when the latexmlc options or the report change, so cached HTML is rebuilt.
-CACHE_VERSION = 4
+# Bump when the latexmlc options or the report change, so cached HTML is rebuilt (the
+# bindings' own bytes are part of the cache key already).
+CACHE_VERSION = 5
+# nougat-align's own LaTeXML bindings (package data), first on latexmlc's search path: they
+# take precedence over the bindings Debian's LaTeXML installs.
+BINDINGS = Path(__file__).resolve().parent / "bindings"
 LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
                     "--noparse", "--nographicimages", "--nopictureimages")
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"
@@ -189,6 +193,12 @@ def source_digest(src: Path) -> str:
     return _file_digest(src).hex()
 
 
+@functools.lru_cache(maxsize=1)
+def bindings_digest() -> str:
+    """sha256 of our bindings: a change to one of them rebuilds the cached HTML."""
+    return source_digest(BINDINGS)
+
+
 def _file_digest(path: Path) -> bytes:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -259,7 +269,7 @@ def _run_latexmlc(exe: str, main: Path, root: Path, dest: Path, timeout: float,
     """
     preload = () if bibliography == BIB_LATEXML else (NOBIBTEX,)
     cmd = [exe, *LATEXMLC_OPTIONS, *preload, f"--timeout={int(timeout) + 60}",  # ours fires first
-           f"--path={root}", f"--destination={dest}", main.name]
+           f"--path={BINDINGS}", f"--path={root}", f"--destination={dest}", main.name]
     if memory_mb and memory_mb > 0:
         cmd = ["/bin/sh", "-c", 'ulimit -v "$1" || exit 97; shift; exec "$@"', "sh",
                str(int(memory_mb) * 1024), *cmd]
@@ -443,8 +453,8 @@ def ensure_html(src: Path, cache_dir: Path, timeout: float = 600, memory_mb: int
     if not src.exists():
         raise SourceProblem(REASON_NOT_FOUND, f"{src} does not exist")
     version = _version_of(_find_latexmlc())
-    key = hashlib.sha256(
-        f"{source_digest(src)}\0{version}\0{CACHE_VERSION}".encode()).hexdigest()[:20]
+    key = hashlib.sha256(f"{source_digest(src)}\0{version}\0{CACHE_VERSION}\0"
+                         f"{bindings_digest()}".encode()).hexdigest()[:20]
     html = cache_dir / f"{safe_name(src.name, 'source')}-{key}.html"
     side = sidecar_path(html)
     if side.is_file() and not force:
