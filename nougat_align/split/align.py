@@ -27,33 +27,29 @@ Stages (each in its own module, called here in order):
 """
 from __future__ import annotations
 
-import bisect
 import gc
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Optional, Sequence, Union
+from typing import Sequence, Union
 
 import numpy as np
-from rapidfuzz.distance import Indel
 
 from nougat_align.pdf import text as pdf_text
 from nougat_align.split import references
-from nougat_align.split.trim import Match, locate
 from nougat_align.split.labels import relabel
 from nougat_align.normalize import Tokens, norm_words, tokenize
 from nougat_align.split.check import Evidence, check_pages, edge_score, not_prose_spans, prose, removable, unprinted_runs
 from nougat_align.split.classifier import predict_pages
-from nougat_align.split.lines import PATTERN_CHARS, Page, PrintedPage, classify_lines, mismatched, trigrams
+from nougat_align.split.lines import PATTERN_CHARS, Page, PrintedPage, classify_lines, mismatched
 from nougat_align.records import Alignment, Float, FloatRecord, Markdown, PageText
 from nougat_align.split.staircase import fit_staircase
+from nougat_align.split.cuts import GOOD, best_edge, choose_cut, take_back, to_offset, whole_blocks, whole_words
+from nougat_align.split.placement import place_floats, place_footnotes
 
 CHUNK_WORDS = 24
-GOOD = 0.85  # a match at least this similar is taken without trying further lines
 DEFAULT_MIN_SCORE = 0.9
-NEAR_PAGES = 10  # a float or footnote is looked for this many pages either side of its anchor
 FiguresArg = Union[None, str, Path, Sequence[FloatRecord]]
 
 
@@ -159,7 +155,7 @@ class _Coords:
         return int(self.cum[min(max(t, 0), len(self.toks))])
 
     def offset(self, j: int) -> int:
-        return _to_offset(j, self.joined, self.owner, self.toks, self.text)
+        return to_offset(j, self.joined, self.owner, self.toks, self.text)
 
     def first_tokens(self, offsets: Sequence[int]) -> list[int]:
         """Index of the first token at or after each markdown offset."""
@@ -194,9 +190,9 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
     offsets = [co.offset(int(c)) for c in edges.cuts]
     for i in range(1, len(offsets)):
         offsets[i] = max(offsets[i], offsets[i - 1])
-    offsets = _whole_blocks(md.text, _settle_cuts(co, pages, offsets))
-    float_pages = _place_floats(md, records, pages, offsets)
-    note_pages = _place_footnotes(md, pages, offsets)
+    offsets = whole_blocks(md.text, _settle_cuts(co, pages, offsets))
+    float_pages = place_floats(md, records, pages, offsets)
+    note_pages = place_footnotes(md, pages, offsets)
     clock.lap("floats")
     warnings: list[str] = []
     result, evidence = _score_pages(md, co, pages, edges, offsets, float_pages, note_pages,
@@ -298,19 +294,19 @@ def _trim(pages: list[Page], co: _Coords, stair) -> _Edges:
     guessed = [False] * (P + 1)  # boundary placed by the staircase alone
     for k in range(P):  # boundary k: where page k starts
         lo, hi = window(k)
-        heads[k], s = _best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
+        heads[k], s = best_edge(pages[k].edge_candidates(from_end=False), joined, lo, hi, "start")
         if k == 0:
-            cuts[0] = 0 if s is None or stair.low[0] == 0 else _take_back(joined, s.start, heads[0][0])
+            cuts[0] = 0 if s is None or stair.low[0] == 0 else take_back(joined, s.start, heads[0][0])
             continue
-        tails[k - 1], e = _best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
+        tails[k - 1], e = best_edge(pages[k - 1].edge_candidates(from_end=True), joined, lo, hi, "end")
         guessed[k] = s is None and e is None
-        cuts[k] = _choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
+        cuts[k] = choose_cut(s, e, heads[k][0], tails[k - 1][0], joined,
                               fallback=co.joined_at_token(int(stair.starts[k]) * CHUNK_WORDS)
                               if pages[k - 1].body() else int(cuts[k - 1]))  # a float page holds no text
     # The last page ends where its last words are; what follows (markdown the PDF does not
     # print) belongs to no page.  Searched to the end of the markdown, since predictions
     # cannot place text that no PDF page has; a short difference at the very end is kept.
-    tails[P - 1], e = _best_edge(pages[P - 1].edge_candidates(from_end=True), joined,
+    tails[P - 1], e = best_edge(pages[P - 1].edge_candidates(from_end=True), joined,
                                  int(cuts[P - 1]), len(joined), "end")
     rest = len(joined) - e.end if e is not None else 0
     cuts[P] = e.end if e is not None and e.score >= GOOD and rest > 2 * PATTERN_CHARS else len(joined)
@@ -395,257 +391,9 @@ def _repair(text: str, toks: Tokens, is_prose: list[bool], i0: int, i1: int,
     removed: list[tuple[int, int]] = []
     keep = list(mask)
     for i, j in unprinted_runs(words, printed.trigrams, mask):
-        x, y = _whole_words(text, int(toks.starts[i0 + i]), int(toks.ends[i0 + j - 1]))
+        x, y = whole_words(text, int(toks.starts[i0 + i]), int(toks.ends[i0 + j - 1]))
         if removable(text[x:y]):
             removed.append((x, y))
             keep[i:j] = [False] * (j - i)
     return (removed, [w for w, k in zip(words, keep) if k],
             [w for w, p in zip(words, mask) if not p])
-
-
-def _whole_words(text: str, x: int, y: int) -> tuple[int, int]:
-    """``[x, y)`` grown to whole space-separated words (with their punctuation and
-    brackets) and one space after it, unless that would take markup (``\\``) with it."""
-    a, b = x, y
-    while a > 0 and not text[a - 1].isspace():
-        a -= 1
-    while b < len(text) and not text[b].isspace():
-        b += 1
-    if "\\" in text[a:x] + text[y:b]:
-        return x, y
-    if b < len(text) and text[b] == " " and (a == 0 or text[a - 1].isspace()):
-        b += 1
-    return a, b
-
-
-_HEADING = re.compile(r"#{1,6} ")
-_BLOCKS = (("\\[", "\\]"),)  # code listings may break across pages; displays never do
-
-
-def _whole_blocks(text: str, offsets: list[int]) -> list[int]:
-    """Cuts moved so that no block is split: a cut inside a display equation moves to its
-    nearer edge, a cut inside a heading line to the line's start, and
-    a page never ends with a heading (the heading goes to the next page, which prints
-    its title).  The first offset stays."""
-    out = list(offsets)
-    for k in range(1, len(out)):
-        c = out[k]
-        if k < len(out) - 1:
-            c = _outside_block(text, c)
-            line = text.rfind("\n", 0, c) + 1
-            if _HEADING.match(text, line):
-                c = line
-        out[k] = max(_before_trailing_headings(text, out[k - 1], c), out[k - 1])
-    return out
-
-
-def _outside_block(text: str, c: int) -> int:
-    for open_, close in _BLOCKS:
-        a = text.rfind(open_, 0, c)
-        if a < 0 or text.rfind(close, a + len(open_), c) >= 0:
-            continue
-        b = text.find(close, max(c, a + len(open_)))
-        if b < 0:
-            continue
-        b += len(close)
-        return a if c - a <= b - c else b
-    return c
-
-
-def _before_trailing_headings(text: str, floor: int, c: int) -> int:
-    while c > floor:
-        end = floor + len(text[floor:c].rstrip())
-        line = max(text.rfind("\n", floor, end) + 1, floor)
-        if end <= floor or not _HEADING.match(text, line):
-            break
-        c = line
-    return c
-
-
-def _best_edge(candidates: list[tuple[str, str]], joined: str, lo: int, hi: int, edge: str
-               ) -> tuple[tuple[str, str], Optional[Match]]:
-    """The first candidate that matches well in the window (else the best one)."""
-    best: tuple[tuple[str, str], Optional[Match]] = (("", ""), None)
-    for cand in candidates:
-        m = locate(cand[1], joined, lo, hi, edge=edge)
-        if m is None:
-            continue
-        if m.score >= GOOD:
-            return cand, m
-        if best[1] is None or m.score > best[1].score:
-            best = (cand, m)
-    return best
-
-
-def _choose_cut(s: Optional[Match], e: Optional[Match], lead: str, trail: str,
-                joined: str, fallback: int) -> int:
-    """Cut between page k-1 (ending with match ``e``) and page k (starting with ``s``).
-
-    Text between the two matches is what neither matched well: a heading too short to
-    count, a display equation, an end-of-proof mark.  It is split where it best explains
-    what page k-1 printed after its match (``trail``) and page k before its own (``lead``).
-    """
-    good_s = s is not None and s.score >= 0.8
-    good_e = e is not None and e.score >= 0.8
-    if good_s and good_e:
-        if e.end <= s.start:
-            return _split_gap(joined, e.end, s.start, trail, lead)
-        # overlapping matches: trust the better, and on a tie the longer (a short pattern
-        # such as "In Transactions on ..." recurs in a bibliography)
-        return s.start if (s.score, s.end - s.start) >= (e.score, e.end - e.start) else e.end
-    if good_s or (s is not None and not good_e and (e is None or s.score >= e.score)):
-        return _take_back(joined, s.start, lead)
-    if e is not None:
-        return _take_forward(joined, e.end, trail)
-    return fallback
-
-
-def _take_back(joined: str, start: int, lead: str) -> int:
-    """Move a page start back over text that page prints before its first matched words
-    (a short heading, an equation), when only the start side has evidence."""
-    if not lead:
-        return start
-    a = max(0, start - int(1.5 * len(lead)) - 5)
-    best, best_score = start, 0.0
-    for c in range(start, a - 1, -1):
-        score = _lcs(joined[c:start], lead)
-        if score > best_score + 1e-9:
-            best, best_score = c, score
-    return best if best_score >= 0.6 * (start - best) and best_score >= 3 else start
-
-
-def _take_forward(joined: str, end: int, trail: str) -> int:
-    """Move a page end forward over text it prints after its last matched words."""
-    if not trail:
-        return end
-    b = min(len(joined), end + int(1.5 * len(trail)) + 5)
-    best, best_score = end, 0.0
-    for c in range(end, b + 1):
-        score = _lcs(joined[end:c], trail)
-        if score > best_score + 1e-9:
-            best, best_score = c, score
-    return best if best_score >= 0.6 * (best - end) and best_score >= 3 else end
-
-
-def _lcs(a: str, b: str) -> float:
-    """Length of the longest common subsequence (from the Indel distance)."""
-    if not a or not b:
-        return 0.0
-    return (len(a) + len(b) - Indel.distance(a, b)) / 2
-
-
-def _split_gap(joined: str, a: int, b: int, trail: str, lead: str) -> int:
-    if b - a <= 3:
-        return b
-    if b - a > 2000:  # far apart: not one gap but a disagreement; trust the page start
-        return b
-    best, best_score = b, -1.0
-    for c in range(b, a - 1, -1):  # ties go to the later cut (previous page keeps it)
-        score = _lcs(joined[a:c], trail) + _lcs(joined[c:b], lead)
-        if score > best_score + 1e-9:
-            best, best_score = c, score
-    return best
-
-
-def _to_offset(j: int, joined: str, owner: np.ndarray, toks: Tokens, text: str) -> int:
-    """Markdown offset for a cut before joined character ``j``: the start of its word,
-    moved back over markup at the start of the line (``## ``, ``* ``)."""
-    if j >= len(joined) or len(owner) == 0:
-        return len(text)
-    if j <= 0:
-        return 0
-    off = int(toks.starts[int(owner[j])])  # a cut inside a word moves to the word's start
-    while off > 0 and not text[off - 1].isspace():
-        off -= 1
-    line_start = text.rfind("\n", 0, off) + 1
-    if re.fullmatch(r"(?:#{1,6} |[*\-] |\d+\. |\s)*", text[line_start:off]):
-        off = line_start
-    return off
-
-
-def _page_of_offset(offset: int, offsets: list[int]) -> int:
-    return min(max(0, bisect.bisect_right(offsets, offset) - 1), max(0, len(offsets) - 2))
-
-
-def _near(page: int, num_pages: int) -> range:
-    """Pages where a float or footnote anchored on ``page`` may be printed."""
-    return range(max(0, page - NEAR_PAGES), min(num_pages, page + NEAR_PAGES + 1))
-
-
-def _place_floats(md: Markdown, records: list[FloatRecord], pages: list[Page],
-                  offsets: list[int]) -> dict[str, int]:
-    """Page (0-based) of every float: the PDF record with its kind and number; else the
-    page whose held-aside text best matches the float (its label "Figure 3" printed there
-    counts most); else the page of its anchor."""
-    by_key: dict[tuple[str, str], int] = {}
-    for r in records:
-        by_key.setdefault((r.fig_type.lower(), _number_key(r.name)), r.page)
-    grams = [trigrams(p.aside_words) for p in pages]
-    labels = [_label_pairs(p) for p in pages]
-    out: dict[str, int] = {}
-    for f in md.floats:
-        key = (f.kind, _number_key(f.number))  # records are figures and tables only
-        if f.number and key in by_key and by_key[key] < len(pages):
-            out[f.id] = by_key[key]
-            continue
-        want = trigrams(norm_words(f.mmd))
-        label = (f.kind, _number_key(f.number)) if f.number else None
-        best, best_score = None, 0.3
-        anchor_page = _page_of_offset(f.anchor, offsets)
-        for k in _near(anchor_page, len(pages)):
-            score = sum(g in grams[k] for g in want) / len(want) if want else 0.0
-            if label is not None and label in labels[k]:
-                score += 0.5
-            if score > best_score:
-                best, best_score = k, score
-        out[f.id] = best if best is not None else anchor_page
-    return out
-
-
-def _number_key(number: str) -> str:
-    """A float number as compared across PDF and markdown: LaTeXML numbers tables 1, 2, 3
-    where revtex and IEEEtran print I, II, III."""
-    key = number.strip().rstrip(".:").upper()
-    if key and re.fullmatch(r"[IVXLC]+", key):
-        values = [{"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}[c] for c in key]
-        return str(sum(-v if v < w else v for v, w in zip(values, values[1:] + [0])))
-    return key
-
-
-_LABEL_WORDS = {"fig": "figure", "figure": "figure", "table": "table", "tab": "table",
-                "algorithm": "algorithm", "alg": "algorithm", "listing": "listing"}
-
-
-def _label_pairs(page: Page) -> set[tuple[str, str]]:
-    """("figure", "3")-style labels that start a line of held-aside text (a caption), so
-    that a sentence mentioning "Algorithm 1" in the running text does not count."""
-    out = set()
-    for ln in page.lines:
-        if ln.role in ("aside", "float") and len(ln.words) >= 2 and ln.words[0] in _LABEL_WORDS:
-            out.add((_LABEL_WORDS[ln.words[0]], _number_key(ln.words[1])))
-    return out
-
-
-def _place_footnotes(md: Markdown, pages: list[Page], offsets: list[int]) -> dict[str, int]:
-    grams = [trigrams(p.aside_words) for p in pages]
-    out: dict[str, int] = {}
-    placed: set[tuple[str, str, int]] = set()
-    for n in md.footnotes:
-        anchor_page = _page_of_offset(n.anchor, offsets)
-        if (n.mark, n.text, anchor_page) in placed:
-            continue  # one footnote marked twice (an affiliation two authors share): printed once
-        placed.add((n.mark, n.text, anchor_page))
-        want = trigrams(norm_words(n.text))
-        best, best_score = None, 0.5
-        for k in _near(anchor_page, len(pages)):
-            if not want:
-                break
-            score = sum(g in grams[k] for g in want) / len(want) - 0.001 * abs(k - anchor_page)
-            if score > best_score:
-                best, best_score = k, score
-        if best is None and want:  # held aside nowhere (its lines read as running text):
-            # the anchor's page or, for a footnote the page end broke, the next, by what they print
-            near = [k for k in (anchor_page, anchor_page + 1) if k < len(pages)]
-            best = max(near, key=lambda k: (sum(g in pages[k].printed.trigrams for g in want), -k))
-        out[n.id] = best if best is not None else anchor_page
-    return out
