@@ -286,7 +286,7 @@ def view(
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Processes building the papers' pages."),
 ) -> None:
     """Write a static HTML report of a run: open its index.html in a browser, no server."""
-    from nougat_align.report.view import build_report
+    from nougat_align.report.build import build_report
 
     result = build_report(out, output, workers=workers)
     typer.echo(result.summary(), err=True)

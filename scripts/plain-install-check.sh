@@ -39,6 +39,6 @@ done
 paper=$repo/fixtures/papers/basic
 "$bin/nougat-align" split --pdf "$paper/paper.pdf" --html "$paper/paper.html" -o "$work/out" 2>"$work/split.log"
 ls "$work/out/meta.json" "$work/out/01.mmd" "$work/out/01.png" >/dev/null
-"$bin/nougat-align" view "$work/out" -o "$work/report" 2>"$work/view.log"  # package data (view_assets)
+"$bin/nougat-align" view "$work/out" -o "$work/report" 2>"$work/view.log"  # package data (report/assets)
 ls "$work/report/index.html" >/dev/null
 echo "plain-install: pip install . ok; --help of $(echo $commands | wc -w) commands ok; split: $(cat "$work/split.log"); view: $(cat "$work/view.log")"

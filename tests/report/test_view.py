@@ -1,4 +1,4 @@
-"""view.py: the static HTML report of a run, opened in Debian's headless Chromium.
+"""nougat_align.report: the static HTML report of a run, opened in Debian's headless Chromium.
 
 A small run is made with the real pipeline on fixture papers (page images on, the float
 detector on): ``twocol`` drops its page of author-year references (unprinted text), ``floats-misc`` drops an empty page
@@ -21,7 +21,8 @@ from conftest import PAPERS, require_tool
 from nougat_align import cli
 from nougat_align.run.batch import Dump, Settings, run_batch
 from nougat_align.errors import InputError
-from nougat_align.report.view import MARK, build_report, render_mmd
+from nougat_align.report.build import MARK, build_report
+from nougat_align.report.markdown import render_mmd
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
