@@ -179,7 +179,7 @@ class PageText(Record):
     ``uncertainty`` is the character interval in which the page start could lie with a
     near-optimal staircase; ``reason`` says why a page is not kept ("" when kept).
     ``precision`` is the share of the label's words the page prints, ``coverage`` the
-    share of the page's body words the label holds (``page_check``); ``removed`` are
+    share of the page's body words the label holds (``split.check``); ``removed`` are
     spans of ``[start, end)`` the page does not print, left out of its label.
     """
 

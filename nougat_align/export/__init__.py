@@ -1,1 +1,5 @@
-"""TODO"""
+"""What a run's pages become for training.
+
+- ``index``: Nougat's JSONL index with its ``.seek.map``, and Parquet shards for ``datasets``.
+- ``style``: ``--style nougat``, the conventions of Nougat's released data over our pages.
+"""

@@ -2,7 +2,7 @@
 
 Pure: the caller says how a cell's content reads (``cell_text``); this module only lays
 the cells out on the grid (row spans leave empty cells below them), reads alignment and
-rules from LaTeXML's classes, and hands the rows to :func:`nougat_align.mmd.tabular`.
+rules from LaTeXML's classes, and hands the rows to :func:`nougat_align.html2md.mmd.tabular`.
 """
 from __future__ import annotations
 

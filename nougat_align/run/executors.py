@@ -1,4 +1,4 @@
-"""Executors: run :func:`nougat_align.work.run_job` over a stream of jobs, in parallel.
+"""Executors: run :func:`nougat_align.run.work.run_job` over a stream of jobs, in parallel.
 
 Both keep at most ``2 x workers`` papers in flight, so memory stays flat however long the
 stream, and both lose only the paper at fault when one hangs or crashes:

@@ -2,22 +2,22 @@
 
 Stages (each in its own module, called here in order):
 
-1. ``pdf_text``: PDF lines per page; running headers/footers and float regions marked.
-   ``page_lines``: the lines' words; lines whose words the markdown holds aside
+1. ``pdf.text``: PDF lines per page; running headers/footers and float regions marked.
+   ``lines``: the lines' words; lines whose words the markdown holds aside
    (captions, footnotes, table cells) are marked ``aside`` by word-trigram overlap, so
    neither side has them in the running text.
-2. ``page_classifier``: TF-IDF + linear SVM trained on the PDF's lines (label = page)
+2. ``classifier``: TF-IDF + linear SVM trained on the PDF's lines (label = page)
    predicts a page for every markdown chunk (``CHUNK_WORDS`` normalized words).
 3. ``staircase``: exact Gini-impurity step fit of those predictions; each page boundary
    gets a chunk interval of near-optimal positions.
-4. ``fuzzy_trim``: inside that interval, the last words of page k and the first words of
+4. ``trim`` and ``cuts``: inside that interval, the last words of page k and the first words of
    page k+1 are found in the markdown; the boundary is cut at an exact character.
 5. Blocks stay whole: a cut inside a heading or a display moves to its edge, and a
    heading never ends a page (LaTeX does not print one at the foot of a page).
-6. Floats and footnotes held aside by html2md go to the page that prints them.
+6. ``placement``: floats and footnotes held aside by html2md go to the page that prints them.
 7. Score: each page's markdown is checked against its PDF text at its start and end
    (``score``) and, with its labels as printed (``labels``), as a whole in both
-   directions (``page_check``: precision, coverage), after cutting out prose the page
+   directions (``check``: precision, coverage), after cutting out prose the page
    does not print; a reference list or a table of contents the markdown cannot give as
    printed is rebuilt from the page's lines (``references``, ``contents``).  A page is
    kept when all pass.

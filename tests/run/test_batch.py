@@ -1,4 +1,4 @@
-"""batch.py: discovery, the local pool and Dask, resume, timeouts, kills and Ctrl-C.
+"""run/batch.py: discovery, the local pool and Dask, resume, timeouts, kills and Ctrl-C.
 
 Dumps are built in tmp_path from the fixture papers under arXiv-like names; images are
 off where they do not matter, so a run of a few papers takes about a second.

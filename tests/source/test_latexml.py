@@ -1,4 +1,4 @@
-"""latexml.py: unpacking arXiv sources, finding the main file, running the real latexmlc.
+"""source/latexml.py: unpacking arXiv sources, finding the main file, running the real latexmlc.
 
 Real conversions are few and shared (module-scoped fixtures): LaTeXML needs about a second
 per tiny document, more on a loaded machine.
