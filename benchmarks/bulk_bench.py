@@ -266,7 +266,8 @@ def cmd_bulk(args) -> None:
 
 
 def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int) -> None:
-    from nougat_align.evaluate.score import pdftotext_pages, read_pred_pages, score_pdf_text
+    from nougat_align.evaluate.pdf_text import pdftotext_pages, score_pdf_text
+    from nougat_align.evaluate.words import read_pred_pages
 
     recs = {}
     for line in (out / "manifest.jsonl").read_text(encoding="utf-8").splitlines():
@@ -315,7 +316,8 @@ def report_bulk(corpus: Path, out: Path, ids: dict[str, str], wall, workers: int
 def cmd_refs(args) -> None:
     """Reference pages from the HTML of two option configurations (e.g. ``old``: LaTeXML
     renders the .bib; ``fast2``: the .bbl), each split against the paper's PDF."""
-    from nougat_align.evaluate.score import pdftotext_pages, read_pred_pages, score_pdf_text
+    from nougat_align.evaluate.pdf_text import pdftotext_pages, score_pdf_text
+    from nougat_align.evaluate.words import read_pred_pages
     from nougat_align.pipeline import process_paper
 
     corpus, work = Path(args.corpus), Path(args.work)

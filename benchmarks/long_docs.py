@@ -21,7 +21,7 @@ Each system splits each document in a fresh process (peak RSS from GNU time, int
 and imports included; seconds of the split alone, imports excluded); runs of the two
 systems are interleaved and the median of ``--repeat`` runs is kept.  Accuracy: the joined
 document's pages are cut back into its papers and every paper is scored against its own
-``truth.json`` with ``nougat_align.evaluate.score`` (word page accuracy, precision, pages kept,
+``truth.json`` with ``nougat_align.evaluate.truth`` (word page accuracy, precision, pages kept,
 float placement), pooled over the papers.
 """
 from __future__ import annotations
@@ -41,7 +41,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.run import DEFAULT_VENV, papers_in, run_child  # noqa: E402
-from nougat_align.evaluate.score import load_truth, score_paper, summarize  # noqa: E402
+from nougat_align.evaluate.truth import score_paper, summarize  # noqa: E402
+from nougat_align.evaluate.words import load_truth  # noqa: E402
 
 SETS = [ROOT / "benchmarks" / "synth", ROOT / "benchmarks" / "synth-hard"]
 # ../shared next to the checkout, or next to the folder of worktrees
@@ -145,7 +146,7 @@ def run_once(system: str, folder: Path, venv: Path, floats: str = "parts",
 
 def accuracy(folder: Path, pred: Path) -> dict:
     """Cut the joined prediction back into its papers; score each against its truth."""
-    from nougat_align.evaluate.score import read_pred_pages
+    from nougat_align.evaluate.words import read_pred_pages
 
     pages = read_pred_pages(pred) if pred.is_dir() else {}
     scores = []

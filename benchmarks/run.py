@@ -5,7 +5,7 @@
 
 * Accuracy on synthetic papers with exact truth (benchmarks/synth, benchmarks/synth-hard):
   word page accuracy, precision, pages kept, page-exact rate, boundary error, float
-  placement (``nougat_align.evaluate.score``).
+  placement (``nougat_align.evaluate.truth``).
 * Real papers without truth (../shared/corpus/real by default): pages kept, agreement of
   each kept page with poppler's text of that page, and "misplaced" pages, whose markdown
   agrees better with a neighbouring PDF page than with its own.
@@ -33,9 +33,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from nougat_align import __version__  # noqa: E402
-from nougat_align.evaluate.score import (  # noqa: E402
-    evaluate_truth, markdown_page_words, normalize_words, pdftotext_pages, read_pred_pages,
-    score_pdf_text)
+from nougat_align.evaluate.pdf_text import pdftotext_pages, score_pdf_text  # noqa: E402
+from nougat_align.evaluate.truth import evaluate_truth  # noqa: E402
+from nougat_align.evaluate.words import (  # noqa: E402
+    markdown_page_words, normalize_words, read_pred_pages)
 
 SHARED = ROOT.parent / "shared"
 REFERENCE = SHARED / "tools" / "nougat_reference"

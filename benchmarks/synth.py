@@ -22,7 +22,7 @@ variants in two-column papers) with varied placement options.
 
 Truth.  While writing the LaTeX the generator records the body words -- abstract,
 section and subsection titles (without numbers), paragraphs and list items, normalized
-with :func:`nougat_align.evaluate.normalize_words`; not math, captions, footnotes,
+with :func:`nougat_align.evaluate.words.normalize_words`; not math, captions, footnotes,
 tables, references or the title block.  After compiling, every PDF page's words
 (PyMuPDF) are concatenated in page order and aligned to that sequence; a page starts at
 its first aligned body word.  A paper is kept only if its truth checks out:
@@ -73,7 +73,8 @@ ROOT = HERE.parent
 if str(ROOT) not in sys.path:  # run as a script from a checkout
     sys.path.insert(0, str(ROOT))
 
-from nougat_align.evaluate.score import align_words, normalize_words  # noqa: E402
+from nougat_align.evaluate.truth import align_words  # noqa: E402
+from nougat_align.evaluate.words import normalize_words  # noqa: E402
 
 GENERATOR_VERSION = 1
 DEFAULT_SENTENCES = HERE / "synth" / "sentences.txt"

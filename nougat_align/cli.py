@@ -161,7 +161,9 @@ def eval_(
     --pdf-text compares each kept page's words with poppler's text of that page: an
     agreement measure for papers without truth, not a correctness score."""
     from nougat_align.errors import InputError
-    from nougat_align.evaluate.score import evaluate_pdf_text, evaluate_truth, format_table
+    from nougat_align.evaluate.pdf_text import evaluate_pdf_text
+    from nougat_align.evaluate.tables import format_table
+    from nougat_align.evaluate.truth import evaluate_truth
 
     if (truth is None) == (pdf_text is None):
         raise InputError("give exactly one of --truth DIR or --pdf-text PDF")

@@ -1,4 +1,4 @@
-"""The scorer (nougat_align.evaluate.score, `nougat-align eval`) and the synthetic truth set.
+"""The scorer (nougat_align.evaluate, `nougat-align eval`) and the synthetic truth set.
 
 Predictions here are cut from the truth itself (body words of each page, a little inline
 math, a table block, then the page's captions and footnotes), so the expected scores are
@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from nougat_align.errors import InputError
-from nougat_align.evaluate.score import (
-    align_pages, evaluate_pdf_text, evaluate_truth, format_table, load_truth,
-    markdown_body_words, normalize_words, parse_page, pdftotext_pages, score_paper, score_pdf_text)
+from nougat_align.evaluate.pdf_text import evaluate_pdf_text, pdftotext_pages, score_pdf_text
+from nougat_align.evaluate.tables import format_table
+from nougat_align.evaluate.truth import align_pages, evaluate_truth, score_paper
+from nougat_align.evaluate.words import load_truth, markdown_body_words, normalize_words, parse_page
 from conftest import PAPERS, ROOT, require_tool
 
 SYNTH = ROOT / "benchmarks" / "synth"
@@ -336,21 +337,43 @@ def test_cli_bad_options_give_one_line_error(tmp_path):
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
 
 
-def test_evaluate_does_not_import_the_splitter():
-    """The scorer shares no code with what it scores: evaluate.py imports nothing from the
-    package but its error types (``import nougat_align`` itself loads every stage, so the
-    check reads the module's import statements)."""
+def _package_imports(source: str, package: str) -> set[str]:
+    """The ``nougat_align`` modules a module of ``package`` imports (relative imports
+    resolved; imports inside functions included)."""
     import ast
 
-    tree = ast.parse((ROOT / "nougat_align" / "evaluate.py").read_text())
     imported = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            imported.add(node.module)
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = package.split(".")[:len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join(base + ([node.module] if node.module else []))
+            imported.add(module)
+            if node.level and not node.module:  # from . import words
+                imported.update(f"{module}.{a.name}" for a in node.names)
         elif isinstance(node, ast.Import):
             imported.update(a.name for a in node.names)
-    ours = {m for m in imported if m.startswith("nougat_align")}
-    assert ours <= {"nougat_align.errors"}, ours
+    return {m for m in imported if m == "nougat_align" or m.startswith("nougat_align.")}
+
+
+def test_evaluate_does_not_import_the_splitter():
+    """The scorer shares no code with what it scores: the modules of nougat_align/evaluate/
+    import nothing from the package but its error types and each other.  The check reads
+    the import statements (imports inside functions too) rather than importing them."""
+    folder = ROOT / "nougat_align" / "evaluate"
+    modules = sorted(folder.glob("*.py"))
+    assert {"words.py", "truth.py", "pdf_text.py", "tables.py"} <= {f.name for f in modules}
+    allowed = {"nougat_align.errors", "nougat_align.evaluate"} | {
+        f"nougat_align.evaluate.{f.stem}" for f in modules if f.stem != "__init__"}
+    for f in modules:
+        ours = _package_imports(f.read_text(encoding="utf-8"), "nougat_align.evaluate")
+        assert ours <= allowed, (f.name, ours - allowed)
+    # the check itself sees a splitter import, absolute, relative or inside a function
+    for bad in ("from nougat_align.split.align import align\n",
+                "import nougat_align.pdf.text\n",
+                "from nougat_align import split\n",
+                "from ..split import align\n",
+                "def f():\n    from nougat_align.pdf.text import x\n"):
+        assert not _package_imports(bad, "nougat_align.evaluate") <= allowed, bad
 
 
 # ----------------------------------------------------------------------------- the generator
@@ -425,7 +448,7 @@ def test_generator_builds_and_checks_a_paper(tmp_path):
 
 
 def test_ends_in_heading():
-    from nougat_align.evaluate.score import ends_in_heading
+    from nougat_align.evaluate.words import ends_in_heading
 
     assert ends_in_heading("Text of the page.\n\n## 4\n")
     assert ends_in_heading("Text.\n\n## 2 Method\n\nFigure 1: A caption.\n\nFootnote 2: a note.\n")
@@ -451,7 +474,7 @@ def test_coverage_leaves_out_figure_text(tmp_path):
     """Figure text (short lines: axis labels, legends) is not prose the label must hold:
     a figure-only page whose label is the caption covers the page's prose."""
     require_tool("pdftotext")
-    from nougat_align.evaluate.score import pdftotext_prose_pages
+    from nougat_align.evaluate.pdf_text import pdftotext_prose_pages
 
     paper = ROOT / "benchmarks" / "synth-hard" / "hard2-012"
     truth = load_truth(paper)
@@ -468,7 +491,7 @@ def test_running_heads_are_not_page_text_and_a_blank_page_is_right_empty(tmp_pat
     prose a label must hold; a page that prints nothing else is right with an empty label,
     and a page of prose is not."""
     require_tool("pdftotext")
-    from nougat_align.evaluate.score import pdftotext_prose_pages
+    from nougat_align.evaluate.pdf_text import pdftotext_prose_pages
 
     pdf = PAPERS / "book" / "paper.pdf"
     prose = pdftotext_prose_pages(pdf)

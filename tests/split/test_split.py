@@ -13,7 +13,8 @@ import pytest
 from conftest import PAPERS, ROOT
 from nougat_align import align, html_to_markdown
 from nougat_align.errors import InputError
-from nougat_align.evaluate.score import load_truth, score_paper
+from nougat_align.evaluate.truth import score_paper
+from nougat_align.evaluate.words import load_truth
 from nougat_align.normalize import norm_words
 from nougat_align.pipeline import process_paper
 from nougat_align.records import Alignment

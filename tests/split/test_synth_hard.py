@@ -11,7 +11,8 @@ import sys
 from collections import Counter
 from functools import lru_cache
 
-from nougat_align.evaluate.score import load_truth, normalize_words, score_paper
+from nougat_align.evaluate.truth import score_paper
+from nougat_align.evaluate.words import load_truth, normalize_words
 from conftest import ROOT, require_tool
 
 HARD = ROOT / "benchmarks" / "synth-hard"
