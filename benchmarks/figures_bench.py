@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from nougat_align.pdf.figures import detect_floats  # noqa: E402
+from nougat_align.pdf.floats.detect import detect_floats  # noqa: E402
 
 FLOAT_ENVS = {
     "figure": "Figure", "figure*": "Figure", "wrapfigure": "Figure", "sidewaysfigure": "Figure",

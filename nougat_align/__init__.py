@@ -21,7 +21,7 @@ _EXPORTS = {
     "Alignment": "records", "Float": "records", "FloatRecord": "records", "Footnote": "records",
     "Markdown": "records", "PageText": "records", "PaperMeta": "records",
     "html_to_markdown": "html2md.convert",
-    "detect_floats": "pdf.figures", "load_figures": "pdf.figures",
+    "detect_floats": "pdf.floats.detect", "load_figures": "pdf.floats.pdffigures",
     "align": "split.align",
     "latexml_to_html": "source.latexml",
     "process_paper": "pipeline",
@@ -45,7 +45,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from nougat_align.errors import InputError, NougatAlignError, ToolError  # noqa: F401
-    from nougat_align.pdf.figures import detect_floats, load_figures  # noqa: F401
+    from nougat_align.pdf.floats.detect import detect_floats  # noqa: F401
+    from nougat_align.pdf.floats.pdffigures import load_figures  # noqa: F401
     from nougat_align.html2md.convert import html_to_markdown  # noqa: F401
     from nougat_align.source.latexml import latexml_to_html  # noqa: F401
     from nougat_align.pipeline import process_paper  # noqa: F401

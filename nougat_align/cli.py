@@ -182,7 +182,8 @@ def figures(
     dpi: int = typer.Option(150, "--dpi", min=10, max=600, help="Resolution of the crops."),
 ) -> None:
     """Detect figures and tables (captions and regions) without Java; pdffigures2 JSON."""
-    from nougat_align.pdf.figures import detect_floats, figures_json, save_figures, write_crops
+    from nougat_align.pdf.floats.detect import detect_floats
+    from nougat_align.pdf.floats.pdffigures import figures_json, save_figures, write_crops
     from nougat_align.write import check_file, check_folder
 
     if output is not None:

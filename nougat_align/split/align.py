@@ -108,7 +108,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
-        from nougat_align.pdf.figures import detect_floats
+        from nougat_align.pdf.floats.detect import detect_floats
 
         texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
         records = list(detect_floats(doc, textpages=textpages, page_texts=texts))
@@ -125,7 +125,7 @@ def _float_records(figures: FiguresArg) -> list[FloatRecord]:
     if figures is None or (isinstance(figures, str) and figures.lower() in ("none", "detect")):
         return []
     if isinstance(figures, (str, Path)):
-        from nougat_align.pdf.figures import load_figures
+        from nougat_align.pdf.floats.pdffigures import load_figures
 
         return list(load_figures(Path(figures)))
     return list(figures)

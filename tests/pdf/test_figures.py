@@ -1,4 +1,4 @@
-"""The built-in float detector (nougat_align/figures.py) and pdffigures2 JSON I/O.
+"""The built-in float detector (nougat_align/pdf/floats/) and pdffigures2 JSON I/O.
 
 Fixtures (fixtures/papers/floats-*/paper.tex, built PDFs committed):
   floats-twocol  two columns, article captions: body mentions at line starts, figure*/table*,
@@ -21,7 +21,8 @@ import pytest
 
 from conftest import PAPERS, ROOT
 from nougat_align.errors import InputError
-from nougat_align.pdf.figures import crop_name, detect_floats, load_figures, save_figures, write_crops
+from nougat_align.pdf.floats.detect import detect_floats
+from nougat_align.pdf.floats.pdffigures import crop_name, load_figures, save_figures, write_crops
 from nougat_align.records import Box, FloatRecord
 
 
