@@ -103,8 +103,11 @@ def find_main_file(root: Path) -> MainFile:
     ``00README.json``); not ``\\input``/``\\include``d by another file; with its own
     ``\\begin{document}``; a class other than standalone/beamer/poster; a name that does not
     look like a template, supplement, response or figure; not a latexdiff output (its
-    ``%DIF`` marks: it prints both versions, not the paper); a ``.bbl`` of the same name; a
-    name like main/ms/paper; the largest (with its ``\\input`` tree); then by name.
+    ``%DIF`` marks: it prints both versions, not the paper); a ``.bbl`` of the same name; in
+    the source's top folder (a class's bundled ``sty/bare_conf.tex`` template is not the
+    paper, and a paper that loads its sections through a macro of its own, ``\\Input{intro}``,
+    looks smaller than it); a name like main/ms/paper (or a version of one: ``paper1``,
+    ``main_access``: a repository's newer version is usually the larger); the largest (with its ``\\input`` tree); then by name.
     Raises ``InputError`` (reason ``no main file``) when there is no candidate.
     """
     root = Path(root)
@@ -164,7 +167,8 @@ def find_main_file(root: Path) -> MainFile:
             ("file name not a side file", not side_name),
             ("not a latexdiff output", not _LATEXDIFF_RE.search(raw[rel])),
             ("has a .bbl", has_bbl),
-            ("main-like file name", stem in _MAIN_NAMES),
+            ("in the top folder", "/" not in rel),
+            ("main-like file name", bool(words) and words[0].rstrip("0123456789") in _MAIN_NAMES),
             ("largest", size),
         )
         ranked.append((criteria, rel))

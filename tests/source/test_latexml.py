@@ -88,6 +88,25 @@ def test_main_file_standalone_template_and_names(tmp_path):
     assert main.path == "ms.tex" and main.reason == "main-like file name"
 
 
+def test_main_file_prefers_the_top_folder(tmp_path):
+    # mocatrace: IEEEtran's bundled template in sty/ is larger than the paper, which loads
+    # its sections through its own \Input macro (not followed as an \input)
+    _write(tmp_path, {"sty/bare_conf.tex": PAPER + "%" + "y" * 900 + "\n" + "z" * 900 + "\n",
+                      "moca.tex": PAPER.replace("\\begin{document}", "\\newcommand{\\Input}[1]{\\input{tex/#1}}\n\\begin{document}\\Input{intro}"),
+                      "tex/intro.tex": "Intro text.\n"})
+    main = lx.find_main_file(tmp_path)
+    assert main.path == "moca.tex" and main.reason == "in the top folder"
+
+
+def test_main_file_versions_of_a_main_name(tmp_path):
+    # a repository with two versions (commlm: paper.tex and the final paper1.tex; monolithmig:
+    # main.tex and main_access.tex): both are main-like, the larger (newer) one wins
+    _write(tmp_path, {"main.tex": PAPER, "main_access.tex": PAPER + "%" + "y" * 900 + "\n",
+                      "cover-letter.tex": PAPER + "%" + "z" * 2000 + "\n"})
+    main = lx.find_main_file(tmp_path)
+    assert main.path == "main_access.tex" and main.reason == "largest"
+
+
 def test_main_file_is_not_a_latexdiff_output(tmp_path):
     # latexdiff's file of changes is the larger one, but it prints both versions, not the paper
     diff = PAPER.replace("\\begin{document}", "%DIF PREAMBLE EXTENSION ADDED BY LATEXDIFF\n\\begin{document}")
