@@ -148,7 +148,7 @@ def page_edits(text: str, a: int, b: int, target: str, blocked: Sequence[tuple[i
         if new is None:
             continue
         if i1 == i2:
-            if old.strip() or not _INSERTABLE.fullmatch(new):
+            if not re.fullmatch(r"\s*[.,;:]?\s*", old) or not _INSERTABLE.fullmatch(new):
                 continue
         elif not digit_runs(old) or Counter(digit_runs(old)) == Counter(digit_runs(new)):
             continue
@@ -157,11 +157,17 @@ def page_edits(text: str, a: int, b: int, target: str, blocked: Sequence[tuple[i
     return edits
 
 
-def _blocked(p: PageText, target: str) -> list[tuple[int, int]]:
+_LIST_ITEM = re.compile(r"^\* .*$", re.M)
+
+
+def _blocked(p: PageText, target: str, text: str = "") -> list[tuple[int, int]]:
     """Spans of ``target`` already rewritten (a cross-reference ``labels`` renumbered
-    after a caption is not: the page's own text says more) or cut."""
+    after a caption is not: the page's own text says more) or cut, and, in the running
+    ``text``, its list items (a reference list is the page's own, ``references``)."""
     spans = [(r.start, r.end) for r in p.relabels if r.target == target and r.kind != "reference"]
-    return spans + (list(p.removed) if target == "" else [])
+    if target == "":
+        spans += list(p.removed) + [m.span() for m in _LIST_ITEM.finditer(text, p.start, p.end)]
+    return spans
 
 
 def relabel_numbers(alignment: Alignment, pdf_pages: Sequence) -> Alignment:
@@ -176,7 +182,7 @@ def relabel_numbers(alignment: Alignment, pdf_pages: Sequence) -> Alignment:
             continue
         pdf_page = pdf_pages[p.page - 1]
         pw, pwhere = _page_tokens(pdf_page)
-        edits = page_edits(md.text, p.start, p.end, "", _blocked(p, ""), pw, pwhere, pdf_page)
+        edits = page_edits(md.text, p.start, p.end, "", _blocked(p, "", md.text), pw, pwhere, pdf_page)
         for fid in p.floats + p.footnotes:
             if fid in sources:
                 src = sources[fid]
@@ -251,7 +257,7 @@ def renumber(text: str, sources: dict[str, str], p: PageText, pdf_page,
     targets = [("", text, p.start, p.end)] + [(i, sources[i], 0, len(sources[i]))
                                               for i in p.floats + p.footnotes if i in sources]
     for target, src, a, b in targets:
-        blocked = _blocked(p, target) + [(x + a, y + a) for x, y in not_prose_spans(src[a:b])]
+        blocked = _blocked(p, target, src) + [(x + a, y + a) for x, y in not_prose_spans(src[a:b])]
         found = [(m, True) for m in CITE_GROUP.finditer(src, a, b)]
         found += [(m, False) for m in AUTHOR_YEAR.finditer(src, a, b)]
         for m, numeric in sorted(found, key=lambda x: x[0].start()):
@@ -293,7 +299,7 @@ def cut_numbers(text: str, sources: dict[str, str], p: PageText, pdf_page) -> Pa
     targets = [("", text, p.start, p.end)] + [(i, sources[i], 0, len(sources[i]))
                                               for i in p.floats + p.footnotes if i in sources]
     for target, src, a, b in targets:
-        blocked = _blocked(p, target) + [(x + a, y + a) for x, y in not_prose_spans(src[a:b])]
+        blocked = _blocked(p, target, src) + [(x + a, y + a) for x, y in not_prose_spans(src[a:b])]
         blocked += [(r.start, r.end) for r in p.relabels if r.target == target]
         for m in _TOKEN_AROUND.finditer(src, a, b):
             if any(x < m.end() and m.start() < y for x, y in blocked):

@@ -246,7 +246,7 @@ def test_a_section_starting_a_page_goes_whole_to_that_page(basic_md):
 
 
 def test_cuts_move_out_of_headings_and_displays():
-    from nougat_align.split.align import _whole_blocks
+    from nougat_align.split.cuts import whole_blocks as _whole_blocks
 
     text = "Some text here.\n\n## 1 Introduction\n\nBody starts.\n\n\\[x=1\\tag{1}\\]\n\nEnd."
     heading = text.index("## 1")
@@ -441,7 +441,7 @@ def test_a_table_of_contents_gives_no_edge_evidence():
 def test_a_footnote_marked_twice_is_placed_once():
     from nougat_align.records import Footnote, Markdown
     from nougat_align.split.lines import Page as _Page
-    from nougat_align.split.align import _place_footnotes
+    from nougat_align.split.placement import place_footnotes as _place_footnotes
 
     note = "Center for Cosmology and Particle Physics, New York University"
     notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
