@@ -84,7 +84,10 @@ def _printed_between(pdf_page, where, j1: int, j2: int) -> Optional[str]:
             return None  # two words of one token
         raw = lines[l0].text[e0:s1]
     elif l1 == l0 + 1:
-        raw = lines[l0].text[e0:] + " " + lines[l1].text[:s1]
+        head, tail = lines[l0].text[e0:].rstrip(), lines[l1].text[:s1]
+        if re.search(r"[A-Za-z]-$", head) and tail[:1].islower():
+            return None  # a word broken over the lines: not a stretch of numbers
+        raw = head + " " + tail
     else:
         return None
     raw = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw))
@@ -166,8 +169,20 @@ def _blocked(p: PageText, target: str, text: str = "") -> list[tuple[int, int]]:
     ``text``, its list items (a reference list is the page's own, ``references``)."""
     spans = [(r.start, r.end) for r in p.relabels if r.target == target and r.kind != "reference"]
     if target == "":
-        spans += list(p.removed) + [m.span() for m in _LIST_ITEM.finditer(text, p.start, p.end)]
+        spans += list(p.removed) + [m.span() for m in _LIST_ITEM.finditer(text, p.start, p.end)
+                                    if _in_bibliography(text, m.start())]
     return spans
+
+
+_BIB_HEADING = re.compile(r"^#{1,6} .*(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY|Literature).*$", re.M)
+
+
+def _in_bibliography(text: str, at: int) -> bool:
+    """``at`` lies under a References/Bibliography heading (before any later heading)."""
+    heads = [m for m in _BIB_HEADING.finditer(text, 0, at)]
+    if not heads:
+        return False
+    return re.search(r"^#{1,6} ", text[heads[-1].end():at], re.M) is None
 
 
 def relabel_numbers(alignment: Alignment, pdf_pages: Sequence) -> Alignment:
@@ -252,6 +267,9 @@ def renumber(text: str, sources: dict[str, str], p: PageText, pdf_page,
     page prints every new number, else cut out."""
     printed_text = " ".join(ln.text for ln in pdf_page.lines)
     printed = set(digit_runs(printed_text))
+    in_groups = {d for g in re.findall(r"\[([^\[\]]{1,80})\]", printed_text) for d in digit_runs(g)}
+    if in_groups:  # a page printing bracketed citations: a citation's numbers are among theirs
+        printed = in_groups
     ranges = bool(re.search(r"\d\s?[\u2013-]\s?\d+\]", printed_text))
     edits = []
     targets = [("", text, p.start, p.end)] + [(i, sources[i], 0, len(sources[i]))
@@ -316,7 +334,8 @@ def cut_numbers(text: str, sources: dict[str, str], p: PageText, pdf_page) -> Pa
             if not missing:
                 continue
             line_start = src.rfind("\n", 0, x) + 1
-            if not src[line_start:x].strip(" #*-"):
+            if not src[line_start:x].strip(" #*-") and (src[line_start:line_start + 1] == "#" or re.match(
+                    r"\(?[0-9]+[.)]\s", src[x:])):
                 return p  # a list marker or a heading number: not ours to cut
             if x > a and y < b and src[x - 1] == "(" and src[y] == ")":
                 x, y = x - 1, y + 1
