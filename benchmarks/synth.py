@@ -1341,14 +1341,21 @@ class _FaultWriter(_Writer):
 
     def document(self) -> str:
         tex = super().document()
+        return resort_bibliography(tex)
+
+
+def resort_bibliography(tex: str) -> str:
+    """``tex`` whose ``thebibliography`` LaTeXML reads sorted by author (as it re-sorts a
+    ``.bib``: every citation of the HTML renumbered) while pdflatex prints it as written."""
+    if "\\usepackage{latexml}" not in tex:
         tex = tex.replace("\\usepackage{amsmath,amssymb}",
                           "\\usepackage{amsmath,amssymb}\n\\usepackage{latexml}", 1)
-        a = tex.index("\\begin{thebibliography}")
-        b = tex.index("\\end{thebibliography}") + len("\\end{thebibliography}")
-        head, *items = re.split(r"\n(?=\\bibitem)", tex[a:b].replace("\n\\end{thebibliography}", ""))
-        resorted = sorted(items, key=lambda item: item.split("}", 1)[1])  # by author
-        html_bib = "\n".join([head] + resorted + ["\\end{thebibliography}"])
-        return tex[:a] + "\\iflatexml\n" + html_bib + "\n\\else\n" + tex[a:b] + "\n\\fi" + tex[b:]
+    a = tex.index("\\begin{thebibliography}")
+    b = tex.index("\\end{thebibliography}") + len("\\end{thebibliography}")
+    head, *items = re.split(r"\n(?=\\bibitem)", tex[a:b].replace("\n\\end{thebibliography}", ""))
+    resorted = sorted(items, key=lambda item: item.split("}", 1)[1])  # by author
+    html_bib = "\n".join([head] + resorted + ["\\end{thebibliography}"])
+    return tex[:a] + "\\iflatexml\n" + html_bib + "\n\\else\n" + tex[a:b] + "\n\\fi" + tex[b:]
 
 
 def make_faults_paper(seed: int, index: int, sentences: list[str]) -> Paper:
@@ -1743,7 +1750,7 @@ def dump_truth(truth: dict) -> str:
 def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool = True,
              min_pages: int = 4, max_pages: int = 15, max_attempts: Optional[int] = None,
              force: bool = False, keep_failed: bool = False, hard: bool = False,
-             faults: bool = False, log=print) -> dict:
+             faults: bool = False, resort_bib: bool = False, log=print) -> dict:
     """Write ``n`` accepted papers to ``out``; returns (and writes) the manifest."""
     out.mkdir(parents=True, exist_ok=True)
     max_attempts = max_attempts if max_attempts is not None else 3 * n + 5
@@ -1757,6 +1764,9 @@ def generate(out: Path, n: int, seed: int, sentences: list[str], *, html: bool =
     while len(accepted) < n and index < max_attempts:
         make = make_hard_paper if hard else make_faults_paper if faults else make_paper
         paper = make(seed, index, sentences)
+        if resort_bib and not faults and "\\begin{thebibliography}" in paper.tex:
+            paper.tex = resort_bibliography(paper.tex)
+            paper.params = {**paper.params, "resorted_bibliography": True}
         index += 1
         tex_hash = hashlib.sha256(paper.tex.encode()).hexdigest()[:16]
         folder = out / paper.paper_id
@@ -1828,6 +1838,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--faults", action="store_true",
                     help="label faults: sections at page tops, HTML-only and PDF-only text, "
                          "re-sorted bibliography, repeated boilerplate")
+    ap.add_argument("--resort-bib", action="store_true",
+                    help="the HTML build only reads the thebibliography sorted by author (as LaTeXML "
+                         "re-sorts a .bib): every citation of the HTML carries another number")
     ap.add_argument("--no-html", action="store_true", help="skip latexmlc (no paper.html)")
     ap.add_argument("--min-pages", type=int, default=4)
     ap.add_argument("--max-pages", type=int, default=15)
@@ -1852,7 +1865,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     manifest = generate(args.out, args.n, args.seed, sentences, html=not args.no_html,
                         min_pages=args.min_pages, max_pages=args.max_pages,
                         max_attempts=args.max_attempts, force=args.force,
-                        keep_failed=args.keep_failed, hard=args.hard, faults=args.faults)
+                        keep_failed=args.keep_failed, hard=args.hard, faults=args.faults,
+                        resort_bib=args.resort_bib)
     print(f"{len(manifest['accepted'])} papers kept, {len(manifest['discarded'])} discarded "
           f"-> {args.out}")
     return 0 if len(manifest["accepted"]) >= args.n else 1

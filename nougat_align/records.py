@@ -169,7 +169,7 @@ class Relabel(Record):
     start: int
     end: int
     text: str
-    kind: str  # heading | caption | theorem | footnote | proof | list | reference
+    kind: str  # heading | caption | theorem | footnote | proof | list | reference | citation | number
 
 
 @dataclass(frozen=True)

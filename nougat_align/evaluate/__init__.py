@@ -7,5 +7,7 @@ but ``nougat_align.errors`` and each other (not the splitter, not its PDF text e
 - ``words.py``: word normalization, body words, headings; reading pages and ``truth.json``
 - ``truth.py``: truth mode: word alignment, per-paper metrics, summary, ``evaluate_truth``
 - ``pdf_text.py``: PDF-text mode: ``pdftotext`` pages and prose, ``evaluate_pdf_text``
+- ``numbers.py``: PDF-text mode's numbers measure (a label's digit runs outside math the
+  page prints; citation numbers it does not)
 - ``tables.py``: the markdown table ``eval`` prints for either mode
 """

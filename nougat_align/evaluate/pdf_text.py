@@ -8,7 +8,9 @@ PDF page's prose words found in the markdown: words of three letters or more in 
 pdftotext lays out as prose -- not figure text, table cells, rotated stamps --, less those
 the markdown's math and tables hold) and F1, and their means over kept pages; per paper and
 in total it counts the kept pages with precision below :data:`LOW_PRECISION`, coverage
-below :data:`LOW_COVERAGE`, or ending in a heading.  This is an agreement measure, not
+below :data:`LOW_COVERAGE`, or ending in a heading.  The numbers measure (``numbers``):
+the share of a label's digit runs outside math that the page prints, and its citation
+numbers the page does not print.  This is an agreement measure, not
 truth: text the markdown cannot hold (table cells, math glyphs, running heads, reference
 lists formatted differently) keeps it below 1.0 even for a perfect split.  It is meant for
 comparing splits of the same papers.  pdftotext is used on purpose, not PyMuPDF, so the
@@ -26,6 +28,7 @@ from typing import Any, Optional
 import numpy as np
 
 from nougat_align.errors import InputError, ToolError
+from nougat_align.evaluate.numbers import score_numbers, summarize_numbers
 from nougat_align.evaluate.words import (
     ends_in_heading, markdown_page_words, normalize_words, ratio, read_pred_pages)
 
@@ -143,7 +146,8 @@ def score_pdf_text(pdf_pages: list[str], pages: dict[int, str],
         f1 = 2 * prec * rec / (prec + rec) if prec + rec else 0.0
         rows.append({"page": p, "words_markdown": n_md, "words_pdf": n_ref,
                      "precision": prec, "coverage": rec, "f1": f1,
-                     "ends_in_heading": ends_in_heading(pages[p])})
+                     "ends_in_heading": ends_in_heading(pages[p]),
+                     **score_numbers(pages[p], pdf_pages[p - 1])})
     return {"num_pages": n_pages, **_pdf_text_summary(rows, n_pages),
             "extra_pages": sorted(q for q in pages if not 1 <= q <= n_pages), "pages": rows}
 
@@ -157,7 +161,8 @@ def _pdf_text_summary(rows: list[dict[str, Any]], n_pages: int) -> dict[str, Any
             "mean_f1": mean("f1"),
             "low_precision": sum(r["precision"] < LOW_PRECISION for r in rows),
             "low_coverage": sum(r["coverage"] < LOW_COVERAGE for r in rows),
-            "heading_at_end": sum(r["ends_in_heading"] for r in rows)}
+            "heading_at_end": sum(r["ends_in_heading"] for r in rows),
+            **summarize_numbers(rows)}
 
 
 def evaluate_pdf_text(pdf: Path | str, pred_dir: Path | str) -> dict[str, Any]:

@@ -49,14 +49,17 @@ def format_table(result: dict[str, Any]) -> str:
         return _table(header, rows)
     if result.get("mode") == "pdf_text":
         header = ["paper", "pages", "kept", "precision", "coverage", "F1",
-                  f"prec<{LOW_PRECISION}", f"cov<{LOW_COVERAGE}", "heading at end"]
+                  f"prec<{LOW_PRECISION}", f"cov<{LOW_COVERAGE}", "heading at end",
+                  "numbers", "cite unprinted"]
         items = list(result["papers"].items()) + [("all", result["summary"])]
         for name, s in items:
             rows.append([name, _fmt(s["num_pages"]), _fmt(s["pages_kept"]),
                          _fmt(s["mean_precision"]), _fmt(s["mean_coverage"]), _fmt(s["mean_f1"]),
                          _fmt(s["low_precision"]), _fmt(s["low_coverage"]),
-                         _fmt(s["heading_at_end"])])
+                         _fmt(s["heading_at_end"]), _fmt(s.get("numbers_share")),
+                         _fmt(s.get("pages_cite_unprinted"))])
         return (_table(header, rows)
                 + "\n(agreement of each kept page's markdown with its pdftotext text; not truth;"
-                " the last three columns count kept pages)")
+                " prec/cov/heading and cite unprinted count kept pages; numbers: share of the"
+                " labels' digit runs outside math the pages print)")
     raise InputError("not an evaluation result (no 'mode')")

@@ -51,7 +51,7 @@ def normalize_words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def _strip_math_and_environments(md: str) -> str:
+def strip_math_and_environments(md: str) -> str:
     md = _ENVIRONMENT.sub(" ", md)
     md = _DISPLAY_MATH.sub(" ", md)
     return _INLINE_MATH.sub(" ", md)
@@ -74,7 +74,7 @@ def parse_page(md: str) -> dict[str, Any]:
     floats: list[str] = []
     captions: list[tuple[str, int]] = []
     footnotes: list[int] = []
-    for para in _paragraphs(_strip_math_and_environments(md)):
+    for para in _paragraphs(strip_math_and_environments(md)):
         m = _FLOAT_LABEL.match(para)
         if m is None:
             body.append(para)
@@ -112,7 +112,7 @@ def markdown_page_words(md: str) -> list[str]:
     """Normalized words of a whole predicted page for PDF-text agreement: math and LaTeX
     environments removed, captions and footnotes kept (without the ``Footnote`` label,
     which the PDF does not print)."""
-    text = _strip_math_and_environments(md)
+    text = strip_math_and_environments(md)
     text = re.sub(r"(?im)^[\s*_]*footnote(?=[\s~]*\d+[\s*_]*[:.])", " ", text)
     return normalize_words(text)
 

@@ -8,7 +8,10 @@ Called in this order by ``align.align``:
 - ``trim`` and ``cuts``: each boundary pinned to a character, kept off words, headings and
   displays.
 - ``placement``: floats and footnotes to the page that prints them.
-- ``check``: each label checked both ways (precision, coverage); unprinted spans cut out.
 - ``labels``, ``references``, ``contents``: labels rewritten as the page prints them
   (numbers, caption names, marks; a reference list or a table of contents rebuilt).
+- ``citations``: citations and number references rewritten as the page prints them
+  (renumbered across the paper, or cut out).
+- ``check`` and ``numbers``: each label checked both ways (precision, coverage) and for
+  numbers the page does not print; unprinted spans cut out.
 """

@@ -39,6 +39,7 @@ import numpy as np
 from nougat_align.pdf import text as pdf_text
 from nougat_align.split import references
 from nougat_align.split.labels import relabel
+from nougat_align.split.citations import relabel_numbers
 from nougat_align.normalize import Tokens, norm_words, tokenize
 from nougat_align.split.check import Evidence, check_pages, edge_score, not_prose_spans, prose, removable, unprinted_runs
 from nougat_align.split.classifier import predict_pages
@@ -210,6 +211,8 @@ def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[
                                   float_records=tuple(records)), pdf_pages, doc)
     clock.timings["labels"] = relabeled.timings["labels"]
     clock.t = time.perf_counter()
+    relabeled = relabel_numbers(relabeled, pdf_pages)
+    clock.lap("labels")
     result = check_pages(md, list(relabeled.pages), evidence, pages, pdf_pages, min_score, warnings)
     if mismatched(pages) or (not any(p.kept for p in result) and P > 1
                               and np.median([p.score for p in result]) < 0.5):

@@ -29,12 +29,12 @@ from typing import Optional, Sequence
 
 from rapidfuzz import fuzz
 
-from nougat_align.split import contents
+from nougat_align.split import contents, numbers
 from nougat_align.pdf import text as pdf_text
 from nougat_align.split import references
 from nougat_align.normalize import norm_words
 from nougat_align.split.lines import Page, PrintedPage, trigrams
-from nougat_align.records import Markdown, PageText, Relabel
+from nougat_align.records import Alignment, Markdown, PageText, Relabel
 
 MIN_PRECISION = 0.92
 MIN_COVERAGE = 0.5
@@ -265,7 +265,8 @@ def check_page(md: Markdown, p: PageText, ev: Evidence, page: Page, min_score: f
         return p, "incomplete"
     if list_out_of_order(text, page.printed):
         return p, "wrong order"
-    return p, ""
+    full = Alignment(markdown=md, num_pages=0, pages=()).page_markdown(p)
+    return p, numbers.reason(*numbers.unprinted(label.elements(), prose(full), page.printed.printed))
 
 
 def _rebuilt_list(md: Markdown, p: PageText, span: tuple[int, int], items: list[str],

@@ -501,3 +501,15 @@ def test_running_heads_are_not_page_text_and_a_blank_page_is_right_empty(tmp_pat
     rows = {r["page"]: r for r in s["pages"]}
     assert (rows[18]["precision"], rows[18]["coverage"]) == (1.0, 1.0)
     assert rows[6]["coverage"] == 0.0 and s["low_coverage"] == 1
+
+
+def test_numbers_measure():
+    from nougat_align.evaluate.numbers import score_numbers, summarize_numbers
+
+    md = "As shown in [15] and Eq. (3), with \\(x_{2}\\) and 2019.\n\n* [1] An entry, 1999."
+    got = score_numbers(md, "As shown in [3] and Eq. (3), with x2 and 2019.\n[1] An entry, 1999.")
+    assert got["numbers"] == 5 and got["numbers_printed"] == 4  # 15 3 2019 1 1999; math left out
+    assert got["numbers_unprinted"] == ["15"]
+    assert got["cites"] == 1 and got["cites_unprinted"] == 1
+    s = summarize_numbers([got, score_numbers("no numbers", "")])
+    assert s["numbers_share"] == 0.8 and s["pages_cite_unprinted"] == 1 and s["pages_number_unprinted"] == 1
