@@ -23,8 +23,9 @@ GAP = 2.5  # line heights of white space that part one piece of an element from 
 
 @dataclass
 class LineBox:
-    """One PDF line: its box (union of its words'), its words with their boxes, its role
-    (body, furniture, float, aside) and normalized words (the aligner's)."""
+    """One PDF line: its box (union of its words'), its words (``(x0, y0, x1, y1, text,
+    ...)`` as MuPDF gives them), its role (body, furniture, float, aside) and normalized
+    words (the aligner's)."""
 
     index: int
     box: Box
@@ -32,7 +33,7 @@ class LineBox:
     role: str
     norm: list[str]
     hyphen: bool
-    words: list[tuple[Box, str]] = field(default_factory=list)
+    words: list[tuple] = field(default_factory=list)
 
     @property
     def cx(self) -> float:
@@ -59,11 +60,11 @@ def page_lines(pdf_page: PdfPage, page: Page, textpage) -> list[LineBox]:
     out = []
     for i, (pl, ln) in enumerate(zip(pdf_page.lines, page.lines)):
         if exact:
-            ws = [((w[0], w[1], w[2], w[3]), w[4]) for w in groups[i]]
-            box = union(b for b, _ in ws)
+            ws = groups[i]  # MuPDF's (x0, y0, x1, y1, word, block, line, n)
+            box = (min(w[0] for w in ws), min(w[1] for w in ws), max(w[2] for w in ws), max(w[3] for w in ws))
         else:
             box = (pl.x0, pl.y0, pl.x1, pl.y1)
-            ws = [(box, t) for t in pl.text.split()]
+            ws = [(*box, t) for t in pl.text.split()]
         out.append(LineBox(i, box, pl.text, ln.role, ln.words, ln.hyphen, ws))
     return out
 

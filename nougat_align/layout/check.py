@@ -25,8 +25,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
-from nougat_align.layout.boxes import Box, LineBox, inside
-from nougat_align.normalize import norm_lines, norm_words
+import numpy as np
+
+from nougat_align.layout.boxes import Box, LineBox
+from nougat_align.normalize import norm_words
 from nougat_align.split.check import prose
 from nougat_align.split.lines import PROSE_LINE
 
@@ -40,41 +42,55 @@ _NOTE_HEAD = re.compile(r"^Footnote\s*\S*?:\s*")
 
 
 @dataclass(frozen=True)
-class Word:
-    """A printed word: its normalized token (a word broken at a line end joined), the box
-    of its first part, and whether its line is body text."""
+class PageWords:
+    """The printed words of a page's non-furniture lines, in order: normalized tokens (a
+    word broken at a line end joined, at the place of its first part), the centres of
+    their boxes, and whether each is a body word."""
 
-    token: str
-    box: Box
-    body: bool
+    tokens: list[str]
+    cx: np.ndarray
+    cy: np.ndarray
+    body: np.ndarray
 
 
-def page_words(lines: Sequence[LineBox]) -> list[Word]:
-    """The normalized words of the page's non-furniture lines, in order."""
-    out: list[Word] = []
+def page_words(lines: Sequence[LineBox]) -> PageWords:
+    """A line's normalized words are the aligner's (``LineBox.norm``); the ``j``-th of
+    ``n`` sits at the ``j * m // n``-th of the line's ``m`` printed words (the same word
+    when each printed word gives one, as nearly all do)."""
+    tokens: list[str] = []
+    cx: list[float] = []
+    cy: list[float] = []
+    flags: list[bool] = []
     glue = False
     for ln in lines:
         if ln.role == "furniture":
             glue = False
             continue
         body = ln.role in ("body", "aside") or (ln.role == "float" and len(ln.norm) >= PROSE_LINE)
-        raw = ln.words
-        toks = norm_lines([t for _, t in raw]) if raw else []
-        first = True
-        for (box, _), ws in zip(raw, toks):
-            for w in ws:
-                if glue and first and out:
-                    prev = out[-1]
-                    out[-1] = Word(prev.token + w, prev.box, prev.body)
-                else:
-                    out.append(Word(w, box, body))
-                first = False
-        glue = ln.hyphen and not first
-    return out
+        norm, raw = ln.norm, ln.words
+        n, m = len(norm), len(raw)
+        start = 0
+        if glue and n and tokens:  # a word broken at the last line's end, joined there
+            tokens[-1] += norm[0]
+            start = 1
+        for j in range(start, n):
+            w = raw[j * m // n] if m else (*ln.box, "")
+            tokens.append(norm[j])
+            cx.append((w[0] + w[2]) / 2)
+            cy.append((w[1] + w[3]) / 2)
+            flags.append(body)
+        glue = ln.hyphen and n > start
+    return PageWords(tokens, np.asarray(cx, dtype=float), np.asarray(cy, dtype=float),
+                     np.asarray(flags, dtype=bool))
 
 
-def _in_any(word: Word, boxes: Sequence[Box]) -> bool:
-    return any(inside(word.box, b) for b in boxes)
+def within(words: PageWords, boxes: Sequence[Box], slack: float = 1.0) -> np.ndarray:
+    """Which words' centres lie inside one of ``boxes``."""
+    mask = np.zeros(len(words.tokens), dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        mask |= ((words.cx >= x0 - slack) & (words.cx <= x1 + slack)
+                 & (words.cy >= y0 - slack) & (words.cy <= y1 + slack))
+    return mask
 
 
 def _share(part: Counter, whole: Counter) -> float:
@@ -82,14 +98,14 @@ def _share(part: Counter, whole: Counter) -> float:
     return 1.0 if not n else sum((part & whole).values()) / n
 
 
-def check_element(category: str, text: str, words: Sequence[str], boxes: Sequence[Box],
-                  printed: Sequence[Word]) -> tuple[bool, float, float]:
-    """(passes, precision, coverage) of one element against the words in its boxes."""
+def check_element(category: str, text: str, words: Sequence[str], mask: np.ndarray,
+                  printed: PageWords) -> tuple[bool, float, float]:
+    """(passes, precision, coverage) of one element against the words in its boxes
+    (``mask``: ``within(printed, boxes)``)."""
     if category == "Picture":
-        return bool(boxes), 1.0, 1.0
-    if not boxes:
-        return False, 0.0, 0.0
-    got = Counter(w.token for w in printed if _in_any(w, boxes))
+        return True, 1.0, 1.0
+    toks = printed.tokens
+    got = Counter(toks[i] for i in np.flatnonzero(mask))
     md_all = Counter(words)
     if category == "Formula":
         md_side = Counter({w: n for w, n in md_all.items() if len(w) >= 3 and w.isalpha()})
@@ -110,18 +126,21 @@ def check_element(category: str, text: str, words: Sequence[str], boxes: Sequenc
     return precision >= need and coverage >= need, round(precision, 4), round(coverage, 4)
 
 
-def body_in_boxes(printed: Sequence[Word], elements: Sequence[tuple[str, Sequence[str], Sequence[Box]]]
+def body_in_boxes(printed: PageWords, elements: Sequence[tuple[str, Sequence[str], np.ndarray]]
                   ) -> tuple[int, int]:
     """(body words inside a box of an element that holds them, body words) of a page;
-    ``elements`` are (category, normalized words, boxes)."""
-    held = [(cat, set(words), "".join(words), boxes) for cat, words, boxes in elements]
-    total = hit = 0
-    for w in printed:
-        if not w.body:
+    ``elements`` are (category, normalized words, ``within`` mask of its boxes)."""
+    toks = printed.tokens
+    hit = np.zeros(len(toks), dtype=bool)
+    for cat, words, mask in elements:
+        todo = np.flatnonzero(mask & printed.body & ~hit)
+        if not len(todo):
             continue
-        total += 1
-        for cat, bag, joined, boxes in held:
-            if _in_any(w, boxes) and (cat in UNMATCHED or w.token in bag or w.token in joined):
-                hit += 1
-                break
-    return hit, total
+        if cat in UNMATCHED:
+            hit[todo] = True
+            continue
+        bag, joined = set(words), "".join(words)
+        for i in todo:
+            if toks[i] in bag or toks[i] in joined:
+                hit[i] = True
+    return int(hit.sum()), int(printed.body.sum())

@@ -20,6 +20,7 @@ from nougat_align.records import FloatRecord
 
 SHORT = 6  # words: a block this short (a heading) is also found by its word pairs
 NEAR = 1.6
+DISPLAY_GAP = 0.6  # line heights of white space above or below a display
 STRONG = 2.0  # votes: a line out of markdown order with this many stays with its block  # line heights: an unplaced line this close to a block's line joins it
 
 
@@ -61,7 +62,9 @@ def vote(lines: Sequence[LineBox], blocks: Sequence[Block]) -> list[Optional[int
             if not hit:
                 continue
             share = weight / len(hit)
-            for j in set(owner[i:i + n]):
+            # a trigram is its middle word's line's evidence (a display line's first
+            # words do not vote for the sentence that leads into it); a pair both lines'
+            for j in ({owner[i + 1]} if n == 3 else set(owner[i:i + n])):
                 for b in hit:
                     votes[j][b] += share
     for k, ln in enumerate(lines):  # a line of one or two words alone
@@ -164,6 +167,7 @@ def assign(lines: Sequence[LineBox], blocks: Sequence[Block], regions: dict[str,
             if b is not None:
                 got[k] = b
     _fill_gaps(sub, blocks, got, split_at)
+    _displays(sub, blocks, got)
     out: list[Optional[int]] = [None] * len(lines)
     for k, b in zip(content, got):
         out[k] = b
@@ -242,3 +246,42 @@ def _near(lines: Sequence[LineBox], got: list[Optional[int]], i: int, k: int, j:
             if gap < best:
                 best, pick = gap, got[o]
     return pick
+
+
+def _displays(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """A display no line was given to, whose lines went to the paragraph before it (its
+    symbols are that sentence's inline math too): the lines after that paragraph's last
+    wide vertical gap are the display's; likewise the lines before the first wide gap of
+    the paragraph after it."""
+    placed = set(got)
+    for f, blk in enumerate(blocks):
+        if blk.category != "Formula" or blk.source:
+            continue
+        own = [lines[k].box for k, g in enumerate(got) if g == f]
+        for nb, tail in ((f - 1, True), (f + 1, False)):
+            if not 0 <= nb < len(blocks) or blocks[nb].source:
+                continue
+            mine = [k for k, g in enumerate(got) if g == nb]
+            if len(mine) < 2:
+                continue
+            gaps = [i for i in range(1, len(mine)) if _wide(lines[mine[i - 1]], lines[mine[i]])]
+            if not gaps:
+                continue
+            part = mine[gaps[-1]:] if tail else mine[:gaps[0]]
+            # a display with lines takes only pieces on its own baselines ("f(Y) =")
+            beside = any(_same_row(lines[k].box, b) for k in part for b in own)
+            if len(part) < len(mine) and (f not in placed or beside):
+                for k in part:
+                    got[k] = f
+                placed.add(f)
+                break
+
+
+def _same_row(a: tuple, b: tuple) -> bool:
+    return min(a[3], b[3]) - max(a[1], b[1]) > 0.5 * min(a[3] - a[1], b[3] - b[1])
+
+
+def _wide(a: LineBox, b: LineBox) -> bool:
+    """``b`` starts below ``a`` after white space of ``DISPLAY_GAP`` line heights or more."""
+    h = min(a.box[3] - a.box[1], b.box[3] - b.box[1])
+    return b.box[1] - a.box[3] > DISPLAY_GAP * max(h, 4.0)

@@ -11,8 +11,9 @@ boxes"); its label is not touched either way.
 """
 from __future__ import annotations
 
+import gc
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional, Sequence
 
 from nougat_align.layout import check
@@ -65,6 +66,21 @@ def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], reg
     return []
 
 
+def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Block]:
+    """A heading no line printed on its own, whose words open the next block's first line
+    (a run-in head: "2.2. Group actions. Symmetries on ..."), is part of that element."""
+    out = list(blocks)
+    for b in range(len(blocks) - 1):
+        head, nxt = blocks[b], blocks[b + 1]
+        if (head.category == "Section-header" and b not in by_block and by_block.get(b + 1)
+                and head.source == nxt.source == "" and head.words
+                and list(head.words) == by_block[b + 1][0].norm[:len(head.words)]):
+            out[b] = replace(head, words=())  # no element of its own
+            out[b + 1] = replace(nxt, start=head.start, text=head.text + "\n\n" + nxt.text,
+                                 words=head.words + nxt.words)
+    return out
+
+
 def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpage,
                 records: Sequence, first_id: int = 0) -> PageResult:
     """The layout of kept page ``p``; element ids count from ``first_id``."""
@@ -80,8 +96,13 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
     missing = []
     # a block the page prints nowhere but in its running head, or not at all ("APS/123-QED"): no element
     on_page = {w for ln in lines if ln.role != "furniture" for w in ln.norm}
+    by_block: dict[int, list[LineBox]] = {}
+    for ln, g in zip(lines, got):
+        if g is not None:
+            by_block.setdefault(g, []).append(ln)
+    blocks = _run_in(blocks, by_block)
     for b, blk in enumerate(blocks):
-        mine = [ln for ln, g in zip(lines, got) if g == b]
+        mine = by_block.get(b, [])
         boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions)]
         boxes = [x for x in boxes if x[2] > x[0] and x[3] > x[1]]
         if not boxes:
@@ -98,6 +119,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
             cat = "Page-header" if ln.cy < H / 2 else "Page-footer"
             found.append((cat, [_clip(ln.box, W, H)], None, " ".join(ln.text.split())))
     printed = check.page_words(lines)
+    masks = [check.within(printed, bx) if blk is not None else None for _, bx, blk, _ in found]
     order = reading_order([(c, bx) for c, bx, _, _ in found], split_at,
                           [blk is None and bool(_FOLIO.match(head)) for _, _, blk, head in found])
     elements = []
@@ -108,13 +130,14 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
             elements.append(LayoutElement(id=f"e{first_id + rank}", category=cat, boxes=tuple(map(rounded, boxes)),
                                           text=head, order=rank, source="pdf"))
             continue
-        ok, prec, cov = check.check_element(cat, blk.text, blk.words, boxes, printed)
+        ok, prec, cov = check.check_element(cat, blk.text, blk.words, masks[i], printed)
         failed += not ok
         elements.append(LayoutElement(
             id=f"e{first_id + rank}", category=cat, boxes=tuple(map(rounded, boxes)), text=blk.text,
             order=rank, tex=blk.tex if cat == "Formula" else None, source=blk.source, start=blk.start,
             end=blk.end, checked=ok, precision=prec, coverage=cov))
-    hit, total = check.body_in_boxes(printed, [(c, blk.words, bx) for c, bx, blk, _ in found if blk is not None])
+    hit, total = check.body_in_boxes(printed, [(c, blk.words, m) for (c, _, blk, _), m in zip(found, masks)
+                                               if blk is not None])
     reason = NO_BOX if missing else OUTSIDE if total and hit < check.MIN_BODY_IN_BOXES * total else OK
     layout = PageLayout(page=p.page, width=round(W, 2), height=round(H, 2), elements=tuple(elements))
     return PageResult(layout, reason, hit, total, failed, tuple(missing))
@@ -124,6 +147,16 @@ def paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, Pa
     """The layout of every kept page of ``alignment``; ``kept`` is what
     ``align_document(..., keep=kept)`` filled in.  Returns the ``Layout`` (pages that
     have one) and every page's ``PageResult`` by page number."""
+    was_enabled = gc.isenabled()
+    gc.disable()  # as in ``align_document``: many small objects, no cycles
+    try:
+        return _paper_layout(alignment, kept)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "PageResult"]]:
     results: dict[int, PageResult] = {}
     pages = []
     next_id = 0
