@@ -111,9 +111,12 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
                 missing.append(f"{blk.category}: {blk.text[:60]}")
             continue
         found.append((blk.category, boxes, blk, ""))
-    drawn = [bx[0] for c, bx, blk, _ in found if c in ("Picture", "Table") and blk.float_id]
+    drawn = [b for _, bx, _, _ in found for b in bx]
+    top = min((ln.box[1] for ln in lines), default=0.0)
+    bottom = max((ln.box[3] for ln in lines), default=0.0)
     for ln in lines:
-        if any(inside(ln.box, d) for d in drawn):
+        outermost = ln.box[1] <= top + 1 or ln.box[3] >= bottom - 1
+        if ln.role == "furniture" and not outermost and any(inside(ln.box, d) for d in drawn):
             continue  # a figure's label near the page's edge, not a running head
         if ln.role == "furniture" and ln.text.strip():
             cat = "Page-header" if ln.cy < H / 2 else "Page-footer"
