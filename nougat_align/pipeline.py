@@ -1,4 +1,5 @@
-"""One paper end to end: HTML (or markdown) + PDF -> ``OUT/NN.mmd``, ``NN.png``, ``meta.json``.
+"""One paper end to end: HTML (or markdown) + PDF -> ``OUT/NN.mmd``, ``NN.png``, ``meta.json``,
+``layout.json``.
 
 ``process_paper`` is the per-paper function the CLI (``split``) and the batch runner
 (``run``) both call.  The output folder is written atomically (built in a temp dir, then
@@ -15,6 +16,7 @@ from typing import Optional, Union
 
 from nougat_align import __version__
 from nougat_align.html2md.convert import html_to_markdown
+from nougat_align.layout.page import paper_layout
 from nougat_align.pdf.text import open_pdf
 from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PaperResult, PlacedFloat
 from nougat_align.pdf.render import DEFAULT_DPI, render_pages
@@ -56,7 +58,12 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
     paper_id = paper_id or out_dir.name
     doc = open_pdf(pdf)
     try:
-        alignment = align_document(markdown, doc, figures, min_score)
+        kept_text: dict = {}
+        alignment = align_document(markdown, doc, figures, min_score, keep=kept_text)
+        t_layout = time.perf_counter()
+        layout, layout_pages = paper_layout(alignment, kept_text)
+        del kept_text
+        layout_s = time.perf_counter() - t_layout
         t_render = time.perf_counter()
         kept = [p.page - 1 for p in alignment.pages if p.kept]
         pngs = render_pages(doc, kept, dpi) if images else {}
@@ -65,7 +72,9 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
         doc.close()
     records = alignment.float_records
     boxes = {(r.fig_type.lower(), r.name.upper()): r for r in records}
-    timings = {"html2md": round(html_timing, 5), **alignment.timings, "render": round(render_s, 5)}
+    timings = {"html2md": round(html_timing, 5), **alignment.timings, "layout": round(layout_s, 5),
+               "render": round(render_s, 5)}
+    reasons_layout = {n: r.reason for n, r in layout_pages.items()}
     with atomic_dir(out_dir) as tmp:
         for p in alignment.pages:
             if not p.kept:
@@ -73,7 +82,9 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
             (tmp / f"{p.page:02d}.mmd").write_text(restyle(alignment.page_markdown(p), style), encoding="utf-8")
             if images:
                 (tmp / f"{p.page:02d}.png").write_bytes(pngs[p.page - 1])
-        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes, bibliography_source)
+        (tmp / "layout.json").write_text(layout.to_json(), encoding="utf-8")
+        meta = build_meta(alignment, paper_id, pdf, dpi if images else None, boxes, bibliography_source,
+                          reasons_layout)
         (tmp / "meta.json").write_text(meta.to_json(), encoding="utf-8")
         timings["write"] = round(time.perf_counter() - t0 - sum(timings.values()), 5)
         timings["total"] = round(time.perf_counter() - t0, 5)
@@ -90,8 +101,10 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
 
 
 def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int], boxes: dict,
-               bibliography_source: str = "") -> PaperMeta:
-    """The paper's ``meta.json`` record; ``boxes`` maps (kind, NUMBER) to the float's ``FloatRecord``."""
+               bibliography_source: str = "", layout: Optional[dict] = None) -> PaperMeta:
+    """The paper's ``meta.json`` record; ``boxes`` maps (kind, NUMBER) to the float's
+    ``FloatRecord``, ``layout`` page numbers to their layout reason ("ok" or why none)."""
+    layout = layout or {}
     md = alignment.markdown
     floats = {f.id: f for f in md.floats}
     pages = []
@@ -112,7 +125,7 @@ def build_meta(alignment: Alignment, paper_id: str, pdf: Path, dpi: Optional[int
                               coverage=p.coverage, removed=p.removed, start=p.start, end=p.end,
                               uncertainty=p.uncertainty, floats=tuple(placed), footnotes=p.footnotes,
                               relabeled=p.relabeled, labels_unverified=p.labels_unverified,
-                              relabels=p.relabels))
+                              relabels=p.relabels, layout=layout.get(p.page, "")))
     return PaperMeta(
         paper_id=paper_id,
         tool="nougat-align",

@@ -204,11 +204,16 @@ class PageText(Record):
     def relabeled(self) -> int:
         return len(self.relabels)
 
-    def label_text(self, text: str) -> str:
-        """``text[start:end]`` (``Markdown.text``) with the relabels applied and the
-        ``removed`` spans left out."""
+    def label_text(self, text: str, start: Optional[int] = None, end: Optional[int] = None) -> str:
+        """``text[start:end]`` (``Markdown.text``; the page's own span by default) with the
+        relabels applied and the ``removed`` spans left out."""
         cuts = tuple(Relabel(target="", start=a, end=b, text="", kind="removed") for a, b in self.removed)
-        return _apply(text, self.relabels + cuts, "", self.start, self.end)
+        return _apply(text, self.relabels + cuts, "", self.start if start is None else start,
+                      self.end if end is None else end)
+
+    def aside_text(self, mmd: str, target: str, start: int = 0, end: Optional[int] = None) -> str:
+        """``mmd[start:end]`` of the float or footnote ``target`` with its relabels applied."""
+        return _apply(mmd, self.relabels, target, start, end)
 
 
 @dataclass(frozen=True)
@@ -335,6 +340,14 @@ class PageMeta(Record):
     relabeled: int = 0  # labels rewritten to what the page prints ...
     labels_unverified: int = 0  # ... and kept as LaTeXML wrote them (the page does not tell)
     relabels: tuple[Relabel, ...] = ()
+    layout: str = ""  # "ok" when layout.json has the page, else why not ("" when no layout was made)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``layout`` only when a layout was made (meta.json without one is as it was)."""
+        data = super().to_dict()
+        if not self.layout:
+            del data["layout"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -379,3 +392,72 @@ class PaperMeta(Record):
             return cls.from_dict(data)
         except (TypeError, KeyError, AttributeError) as e:
             raise ValueError(f"not a meta.json: {e}") from None
+
+
+# ------------------------------------------------------------- layout.json (output) ----
+
+LAYOUT_CATEGORIES = ("Title", "Section-header", "Text", "List-item", "Formula", "Table", "Picture",
+                     "Caption", "Footnote", "Page-header", "Page-footer")  # DocLayNet's eleven
+
+
+@dataclass(frozen=True)
+class LayoutElement(Record):
+    """One element of a page (``layout``): its DocLayNet category, its boxes (PDF points,
+    y from the top; one per column piece), its markdown and its place in reading order.
+
+    Stand-off like pages: ``source`` is "" when ``[start, end)`` indexes ``Markdown.text``,
+    a float or footnote id when it indexes that one's ``mmd``, and "pdf" for a running head
+    or page number (``text`` is what the page prints; no offsets).  ``text`` is the
+    markdown as the page is written (relabels applied, removed spans left out); ``tex`` the
+    LaTeX of a Formula.  ``checked``: the words inside the boxes and the markdown's words
+    agree both ways (``precision``: share of the markdown's words in the boxes;
+    ``coverage``: share of the boxes' words in the markdown).
+    """
+
+    id: str
+    category: str
+    boxes: tuple[tuple[float, ...], ...]
+    text: str
+    order: int
+    tex: Optional[str] = None  # Formula only
+    source: str = ""
+    start: int = 0
+    end: int = 0
+    checked: bool = True
+    precision: float = 1.0
+    coverage: float = 1.0
+
+    def to_dict(self) -> dict[str, Any]:
+        """The listed keys first (``tex`` only for a Formula), then the stand-off and check."""
+        data = super().to_dict()
+        out = {k: data[k] for k in ("id", "category", "boxes", "text")}
+        if self.category == "Formula":
+            out["tex"] = self.tex or ""
+        out["order"] = self.order
+        out.update((k, data[k]) for k in ("source", "start", "end", "checked", "precision", "coverage"))
+        return out
+
+
+@dataclass(frozen=True)
+class PageLayout(Record):
+    """One kept page's elements, in reading order (``order`` 0, 1, ...)."""
+
+    page: int  # 1-based
+    width: float
+    height: float
+    elements: tuple[LayoutElement, ...] = ()
+
+
+@dataclass(frozen=True)
+class Layout(Record):
+    """A paper's ``layout.json``: the pages that have a layout (``PageMeta.layout`` says
+    why the others have none).  Same inputs, same bytes."""
+
+    pages: tuple[PageLayout, ...] = ()
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "Layout":
+        return cls.from_dict(json.loads(text))

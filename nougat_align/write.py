@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Optional
 from nougat_align.errors import InputError
 
 # what a paper folder holds: pages, their PNGs, meta.json (written last), timings.json
-PAPER_FILE = re.compile(r"\d{2,}\.(?:mmd|png)|meta\.json|timings\.json|\.nougat-align\..*\.tmp")
+PAPER_FILE = re.compile(r"\d{2,}\.(?:mmd|png)|meta\.json|layout\.json|timings\.json|\.nougat-align\..*\.tmp")
 TMP_PREFIX = ".nougat-align."
 
 

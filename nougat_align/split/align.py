@@ -32,7 +32,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 
@@ -83,9 +83,13 @@ def align(markdown: Union[Markdown, str], pdf, figures: FiguresArg = "detect",
 
 
 def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
-                   min_score: float = DEFAULT_MIN_SCORE) -> Alignment:
+                   min_score: float = DEFAULT_MIN_SCORE, keep: Optional[dict] = None) -> Alignment:
     """``align`` on an open PyMuPDF document.  MuPDF reads each page's text once; the float
     detector and the line extraction share it.
+
+    ``keep``, a dict, receives what a later stage (``layout``) reads again: ``textpages``
+    (MuPDF text pages, None for a page that failed to parse), ``pdf_pages`` (the marked
+    ``PdfPage`` lines) and ``lines`` (the aligner's ``Page`` lines, one per ``PdfLine``).
 
     Python's cycle collector is paused meanwhile: a paper makes tens of thousands of small
     short-lived objects and no cycles, and the collector's passes cost 10-20% of the time.
@@ -93,19 +97,23 @@ def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _align_document(md, doc, figures, min_score)
+        return _align_document(md, doc, figures, min_score, keep)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) -> Alignment:
+def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
+                    keep: Optional[dict] = None) -> Alignment:
     clock = _Clock()
     # the detector runs when there are figures or tables to place (its regions also keep
     # figure text out of the page text); a markdown without any has nothing to gain
     detect = (isinstance(figures, str) and figures == "detect"
               and any(f.kind in ("figure", "table") for f in md.floats))
-    textpages = pdf_text.textpages(doc, vectors=True) if detect else None  # else page by page
+    # else page by page (the same text: ``read_pages`` makes a text page with the same flags)
+    textpages = pdf_text.textpages(doc, vectors=detect) if detect or keep is not None else None
+    if keep is not None:
+        keep["textpages"] = textpages
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
@@ -119,7 +127,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float) ->
     clock.lap("figures")
     pages = pdf_text.mark_pages(pages, records)
     clock.lap("pdf_text")
-    return _align_pages(md, pages, records, min_score, clock, doc)
+    return _align_pages(md, pages, records, min_score, clock, doc, keep)
 
 
 def _float_records(figures: FiguresArg) -> list[FloatRecord]:
@@ -174,10 +182,12 @@ class _Edges:
 
 
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
-                 min_score: float, clock: _Clock, doc=None) -> Alignment:
+                 min_score: float, clock: _Clock, doc=None, keep: Optional[dict] = None) -> Alignment:
     P = len(pdf_pages)
     co = _Coords.of(md.text)
     pages = classify_lines(md, co.toks, pdf_pages)
+    if keep is not None:
+        keep["pdf_pages"], keep["lines"] = pdf_pages, pages
     clock.lap("lines")
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]

@@ -197,7 +197,7 @@ def test_outputs_are_complete_and_deterministic(tmp_path):
     assert a.kept == a.pages == 5
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted([f"{i:02d}.{ext}" for i in range(1, 6) for ext in ("mmd", "png")]
-                           + ["meta.json", "timings.json"])
+                           + ["layout.json", "meta.json", "timings.json"])
     for name in names:
         if name != "timings.json":
             assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
