@@ -280,12 +280,30 @@ def index(
     style: str = typer.Option(DEFAULT_STYLE, "--style",
                               help="Markdown of the index: 'unicode' as the pages are, or 'nougat' (ASCII, joined "
                               "line breaks, pages with [??] left out: Nougat's released training data)."),
+    coco: Optional[Path] = typer.Option(None, "--coco", help="Also write the pages' layout (OUT/<paper>/layout.json) "
+                                        "as COCO detection JSON: 11 DocLayNet categories, boxes in image pixels."),
+    grounded: Optional[Path] = typer.Option(None, "--grounded", help="Also write one JSON line per page: image and "
+                                            "its elements in reading order (pixel boxes, category, text)."),
+    crops: Optional[Path] = typer.Option(None, "--crops", help="Also write Parquet shards of Formula, Table and Text "
+                                         "crops with their LaTeX/markdown here (needs the [parquet] extra)."),
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
     from nougat_align.export.index import build_index, parse_splits
-    result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
+    splits = parse_splits(split)
+    if coco is not None or grounded is not None:  # refused before the index is written
+        from nougat_align.write import check_file
+        if coco is not None:
+            check_file(coco, "COCO file")
+        if grounded is not None:
+            check_file(grounded, "grounded JSONL", ".seek.map")
+    result = build_index(out, output, splits=splits, seed=seed, root_name=root_name,
                          parquet=parquet, shard_rows=shard_rows, style=style)
     typer.echo(result.summary(), err=True)
+    if coco is not None or grounded is not None or crops is not None:
+        from nougat_align.export.layout import export_layout
+        layout = export_layout(out, coco=coco, grounded=grounded, crops=crops, splits=splits, seed=seed,
+                               shard_rows=shard_rows, style=style)
+        typer.echo(layout.summary(), err=True)
 
 
 @app.command()
