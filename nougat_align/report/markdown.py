@@ -154,7 +154,8 @@ def render_mmd(text: str) -> str:
         elif first.startswith(("\\begin{table}", "\\begin{tabular}")):
             out.append(f'<div class="float" data-tag="table">{_tabular(block)}</div>')
         elif first.startswith("\\[") and first.rstrip().endswith("\\]") and _MATH.fullmatch(first.strip()):
-            out.append(math_html(first.strip(), True, "div"))
+            parts = re.findall(r"\\\[.+?\\\]", first.strip(), re.S)  # one per row of an align
+            out.append("".join(math_html(m, True, "div") for m in parts))
         elif (m := _HEADING.match(first)):
             level = min(len(m.group(1)) + 1, 6)
             out.append(f"<h{level}>{_inline(m.group(2))}</h{level}>")
