@@ -246,15 +246,15 @@ def test_a_section_starting_a_page_goes_whole_to_that_page(basic_md):
 
 
 def test_cuts_move_out_of_headings_and_displays():
-    from nougat_align.split.align import _whole_blocks
+    from nougat_align.split.cuts import whole_blocks
 
     text = "Some text here.\n\n## 1 Introduction\n\nBody starts.\n\n\\[x=1\\tag{1}\\]\n\nEnd."
     heading = text.index("## 1")
-    assert _whole_blocks(text, [0, heading + 5, len(text)])[1] == heading  # inside the line
-    assert _whole_blocks(text, [0, text.index("Body"), len(text)])[1] == heading  # at its end
+    assert whole_blocks(text, [0, heading + 5, len(text)])[1] == heading  # inside the line
+    assert whole_blocks(text, [0, text.index("Body"), len(text)])[1] == heading  # at its end
     display = text.index("\\[")
-    assert _whole_blocks(text, [0, display + 3, len(text)])[1] == display
-    assert _whole_blocks(text, [0, text.index("\\tag") + 4, len(text)])[1] == text.index("\n\nEnd")
+    assert whole_blocks(text, [0, display + 3, len(text)])[1] == display
+    assert whole_blocks(text, [0, text.index("\\tag") + 4, len(text)])[1] == text.index("\n\nEnd")
 
 
 def test_pages_carry_precision_and_coverage(basic_md):
@@ -441,14 +441,14 @@ def test_a_table_of_contents_gives_no_edge_evidence():
 def test_a_footnote_marked_twice_is_placed_once():
     from nougat_align.records import Footnote, Markdown
     from nougat_align.split.lines import Page as _Page
-    from nougat_align.split.align import _place_footnotes
+    from nougat_align.split.placement import place_footnotes
 
     note = "Center for Cosmology and Particle Physics, New York University"
     notes = tuple(Footnote(id=f"fn{i}", mark="2", text=note, mmd=f"Footnote 2: {note}", anchor=5 + i)
                   for i in range(2))
     md = Markdown(text="A. One, B. Two and more text.", footnotes=notes)
     pages = [_Page(index=0, lines=[], has_text=True, aside_words=norm_words("2 " + note))]
-    assert _place_footnotes(md, pages, [0, len(md.text)]) == {"fn0": 0}
+    assert place_footnotes(md, pages, [0, len(md.text)]) == {"fn0": 0}
 
 
 def test_subfigure_tags_the_page_does_not_print_are_left_out():
