@@ -154,20 +154,28 @@ def eval_(
     pred: Path = typer.Option(..., "--pred", help="Predicted pages: PRED/<paper>/NN.mmd (or one paper's NN.mmd)."),
     truth: Optional[Path] = typer.Option(None, "--truth", help="Synthetic truth: DIR/<paper>/truth.json, or one paper folder."),
     pdf_text: Optional[Path] = typer.Option(None, "--pdf-text", help="Truth-free: a PDF (or folder of PDFs) to compare each kept page's text with."),
+    layout_truth: Optional[Path] = typer.Option(None, "--layout-truth", help="Layout truth: DIR/<paper>/layout_truth.json (benchmarks/synth.py --layout), scored against PRED/<paper>/layout.json."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Also write the full result as JSON here."),
 ) -> None:
-    """Score page splits against exact truth (--truth) or their agreement with the PDF (--pdf-text).
+    """Score page splits against exact truth (--truth) or their agreement with the PDF (--pdf-text),
+    or page layouts (layout.json) against layout truth (--layout-truth).
 
     --pdf-text compares each kept page's words with poppler's text of that page: an
     agreement measure for papers without truth, not a correctness score."""
     from nougat_align.errors import InputError
+    from nougat_align.evaluate.layout import evaluate_layout
     from nougat_align.evaluate.pdf_text import evaluate_pdf_text
     from nougat_align.evaluate.tables import format_table
     from nougat_align.evaluate.truth import evaluate_truth
 
-    if (truth is None) == (pdf_text is None):
-        raise InputError("give exactly one of --truth DIR or --pdf-text PDF")
-    result = evaluate_truth(truth, pred) if truth is not None else evaluate_pdf_text(pdf_text, pred)
+    if sum(x is not None for x in (truth, pdf_text, layout_truth)) != 1:
+        raise InputError("give exactly one of --truth DIR, --pdf-text PDF or --layout-truth DIR")
+    if layout_truth is not None:
+        result = evaluate_layout(layout_truth, pred)
+    elif truth is not None:
+        result = evaluate_truth(truth, pred)
+    else:
+        result = evaluate_pdf_text(pdf_text, pred)
     typer.echo(format_table(result))
     if json_out is not None:
         _write_text(json_out, json.dumps(result, indent=1) + "\n")
@@ -273,12 +281,30 @@ def index(
     style: str = typer.Option(DEFAULT_STYLE, "--style",
                               help="Markdown of the index: 'unicode' as the pages are, or 'nougat' (ASCII, joined "
                               "line breaks, pages with [??] left out: Nougat's released training data)."),
+    coco: Optional[Path] = typer.Option(None, "--coco", help="Also write the pages' layout (OUT/<paper>/layout.json) "
+                                        "as COCO detection JSON: 11 DocLayNet categories, boxes in image pixels."),
+    grounded: Optional[Path] = typer.Option(None, "--grounded", help="Also write one JSON line per page: image and "
+                                            "its elements in reading order (pixel boxes, category, text)."),
+    crops: Optional[Path] = typer.Option(None, "--crops", help="Also write Parquet shards of Formula, Table and Text "
+                                         "crops with their LaTeX/markdown here (needs the [parquet] extra)."),
 ) -> None:
     """Index the kept pages of a run for training: one JSON line per page."""
     from nougat_align.export.index import build_index, parse_splits
-    result = build_index(out, output, splits=parse_splits(split), seed=seed, root_name=root_name,
+    splits = parse_splits(split)
+    if coco is not None or grounded is not None:  # refused before the index is written
+        from nougat_align.write import check_file
+        if coco is not None:
+            check_file(coco, "COCO file")
+        if grounded is not None:
+            check_file(grounded, "grounded JSONL", ".seek.map")
+    result = build_index(out, output, splits=splits, seed=seed, root_name=root_name,
                          parquet=parquet, shard_rows=shard_rows, style=style)
     typer.echo(result.summary(), err=True)
+    if coco is not None or grounded is not None or crops is not None:
+        from nougat_align.export.layout import export_layout
+        layout = export_layout(out, coco=coco, grounded=grounded, crops=crops, splits=splits, seed=seed,
+                               shard_rows=shard_rows, style=style)
+        typer.echo(layout.summary(), err=True)
 
 
 @app.command()

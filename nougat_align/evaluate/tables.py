@@ -62,4 +62,29 @@ def format_table(result: dict[str, Any]) -> str:
                 + "\n(agreement of each kept page's markdown with its pdftotext text; not truth;"
                 " prec/cov/heading and cite unprinted count kept pages; numbers: share of the"
                 " labels' digit runs outside math the pages print)")
+    if result.get("mode") == "layout":
+        return format_layout(result)
     raise InputError("not an evaluation result (no 'mode')")
+
+
+LAYOUT_COLUMNS = ["R@.5", "P@.5", "R@.85", "P@.85", "cat acc", "text F1", "order exact",
+                  "order pairs"]
+
+
+def layout_cells(s: dict[str, Any]) -> list[str]:
+    """The LAYOUT_COLUMNS cells of one layout summary."""
+    return [_fmt(s["recall@0.5"]), _fmt(s["precision@0.5"]), _fmt(s["recall@0.85"]),
+            _fmt(s["precision@0.85"]), _fmt(s["category_accuracy"]), _fmt(s["text_f1"]),
+            _fmt(s["order_exact"]), _fmt(s["order_pairs"])]
+
+
+def format_layout(result: dict[str, Any]) -> str:
+    """Layout mode: one row per paper and ``all``, then per category (pooled)."""
+    items = list(result["papers"].items()) + [("all", result["summary"])]
+    rows = [[name, _fmt(s["pages"]), _fmt(s["pages_predicted"]), _fmt(s["truth_boxes"]),
+             _fmt(s["pred_boxes"])] + layout_cells(s) for name, s in items]
+    out = _table(["paper", "pages", "predicted", "boxes", "pred boxes"] + LAYOUT_COLUMNS, rows)
+    cats = result["summary"]["categories"]
+    rows = [[c, _fmt(d["truth"]), _fmt(d["pred"]), _fmt(d["recall@0.5"]), _fmt(d["precision@0.5"]),
+             _fmt(d["recall@0.85"]), _fmt(d["precision@0.85"])] for c, d in cats.items()]
+    return out + "\n\n" + _table(["category", "truth", "pred", "R@.5", "P@.5", "R@.85", "P@.85"], rows)

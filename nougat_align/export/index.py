@@ -21,7 +21,8 @@ itself).  When that folder does not exist it is made a relative symlink to the r
 so one command gives a layout Nougat's ``train.py`` reads with its defaults.
 
 Splits are by paper, never by page: a paper's split is a hash of ``seed`` and its id, so
-the same seed gives the same split whatever the order or number of papers.
+the same seed gives the same split whatever the order of papers; a requested split that
+gets no paper takes the nearest one when there are enough papers (:func:`assign_splits`).
 
 Parquet shards (``--parquet DIR``): ``DIR/<split>-NNNNN-of-MMMMM.parquet``, self-contained,
 with columns ``image`` (struct of the PNG ``bytes`` and its stable name ``<paper>/NN.png``,
@@ -73,16 +74,67 @@ def parse_splits(items: list[str]) -> dict[str, float]:
     return splits
 
 
+def _point(paper: str, seed: int) -> float:
+    return int.from_bytes(hashlib.sha256(f"{seed}\0{paper}".encode()).digest()[:8], "big") / 2**64
+
+
+def _intervals(splits: dict[str, float]) -> dict[str, tuple[float, float]]:
+    edges, edge = {}, 0.0
+    for name in sorted(splits):
+        edges[name] = (edge, edge + splits[name])
+        edge += splits[name]
+    return edges
+
+
 def split_of(paper: str, splits: dict[str, float], seed: int = 0) -> str:
     """The split of ``paper``: a point in [0, 1) from a hash of seed and id, placed on
     the splits' fractions in name order; the rest is train."""
-    point = int.from_bytes(hashlib.sha256(f"{seed}\0{paper}".encode()).digest()[:8], "big") / 2**64
-    edge = 0.0
-    for name in sorted(splits):
-        edge += splits[name]
-        if point < edge:
+    point = _point(paper, seed)
+    for name, (lo, hi) in _intervals(splits).items():
+        if lo <= point < hi:
             return name
     return TRAIN
+
+
+def assign_splits(papers: list[str], splits: dict[str, float], seed: int = 0) -> dict[str, str]:
+    """The split of every paper: :func:`split_of`, except that when there are at least
+    as many papers as splits (train included), a requested split with a fraction above 0
+    that got no paper takes the paper whose point lies nearest its interval from train (or
+    from a split holding two or more), so ``--split validation=0.2`` over five papers
+    always has a validation paper.  Deterministic in the set of papers and the seed."""
+    out = {p: split_of(p, splits, seed) for p in papers}
+    if len(papers) < len(splits) + 1:
+        return out
+    for name, (lo, hi) in _intervals(splits).items():
+        if hi <= lo or name in out.values():
+            continue
+        sizes = {s: list(out.values()).count(s) for s in set(out.values())}
+        donors = [p for p in papers if sizes[out[p]] > 1 and (out[p] == TRAIN or sizes.get(TRAIN, 0) <= 1)]
+        if not donors:
+            continue
+
+        def distance(p: str) -> float:
+            x = _point(p, seed)
+            return 0.0 if lo <= x < hi else min(abs(x - lo), abs(x - hi))
+
+        out[min(donors, key=lambda p: (distance(p), p))] = name
+    return out
+
+
+def _papers_with_pages(out: Path) -> list[str]:
+    """The papers :func:`iter_pages` may yield pages of (a kept page in ``meta.json``)."""
+    names = []
+    for name in sorted(os.listdir(out)):
+        meta_path = Path(out) / name / "meta.json"
+        if name.startswith(".") or not meta_path.is_file():
+            continue
+        try:
+            meta = PaperMeta.from_json(meta_path.read_text(encoding="utf-8"))
+        except (ValueError, OSError):
+            continue
+        if any(p.kept for p in meta.pages):
+            names.append(name)
+    return names
 
 
 @dataclass(frozen=True)
@@ -328,6 +380,7 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
     result = IndexResult(pages=dict.fromkeys(names, 0), papers=dict.fromkeys(names, 0),
                          image_root=str(index.parent / root_name) if root_name else "")
     jsonl = {s: _JsonlWriter(paths[s]) for s in names}
+    assigned = assign_splits(_papers_with_pages(out), splits, seed)
     try:
         last_paper = None
         for sample in iter_pages(out, result.skipped):
@@ -336,7 +389,7 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
                     result.skipped["unresolved_ref"] = result.skipped.get("unresolved_ref", 0) + 1
                     continue
                 sample = replace(sample, markdown=to_nougat(sample.markdown))
-            split = split_of(sample.paper, splits, seed)
+            split = assigned.get(sample.paper) or split_of(sample.paper, splits, seed)
             image = Path(os.path.relpath(sample.image.resolve(), base)).as_posix()
             jsonl[split].write({"image": image, "markdown": sample.markdown, "meta": sample.meta})
             if tables:
@@ -357,5 +410,5 @@ def build_index(out: Path, index: Path, *, splits: Optional[dict[str, float]] = 
     return result
 
 
-__all__ = ["IndexResult", "PageSample", "build_index", "check_split_names", "image_base", "iter_pages", "parse_splits",
+__all__ = ["IndexResult", "PageSample", "assign_splits", "build_index", "check_split_names", "image_base", "iter_pages", "parse_splits",
            "split_of", "split_path"]

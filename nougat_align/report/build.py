@@ -20,8 +20,9 @@ What the report folder holds (decided for runs of 10,000 papers):
 - dropped pages' markdown is not written by the run; it is cut here from the paper's markdown
   at the page's offsets, the markdown being rebuilt from the HTML the manifest names (or the
   LaTeXML cache) and used only when its sha256 matches meta.json's ``markdown_sha256``.
-- ``view.css``, ``view.js`` (ours); math is rendered by KaTeX, which ``view.js`` loads from a
-  CDN after the page is usable, when the browser is online; otherwise the TeX stays readable as written (``\\(x^2\\)`` in a math font box).
+- ``view.css``, ``view.js`` (ours); math is MathML made when the report is built
+  (``latex2mathml``), typeset by the browser with no network; TeX the converter rejects is
+  shown as written (``\\(x^2\\)`` in a math font box).
 - ``.nougat-align-view.json`` - the list of files this tool wrote.  A non-empty folder
   without it is refused, a file not on it is never overwritten, and only files on it are
   removed when a rebuild no longer needs them.

@@ -1,9 +1,14 @@
 """Nougat-style markdown as HTML for the report's pages (``render_mmd``), and the HTML
-escaping every page of the report uses (``esc``)."""
+escaping every page of the report uses (``esc``).
+
+Math is converted to MathML when the report is built (``latex2mathml``, pure Python), so
+the browser typesets it natively, offline too; the TeX stays in the element's ``title``.
+TeX the converter rejects is shown as written (``span.math.tex``)."""
 from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Iterable, Optional
 
 
@@ -60,13 +65,35 @@ def _emph(text: str) -> str:
     return re.sub(r"(?<![\w\\])_(.+?)_(?!\w)", r"<em>\1</em>", out)
 
 
+@lru_cache(maxsize=1 << 16)
+def tex_to_mathml(tex: str, display: bool = False) -> Optional[str]:
+    """MathML of ``tex`` (math without its delimiters), or None when it cannot be converted."""
+    try:
+        from latex2mathml.converter import convert
+    except ImportError:  # a core dependency; without it the TeX is shown as written
+        return None
+    try:
+        return convert(tex, display="block" if display else "inline")
+    except Exception:  # noqa: BLE001 - the converter raises many kinds on TeX it does not know
+        return None
+
+
+def math_html(source: str, display: bool, tag: str = "span") -> str:
+    """``source`` (``\\(...\\)`` or ``\\[...\\]``) as MathML in ``<tag class="math">``, its TeX
+    in the title; as written (class ``tex``) when the converter fails."""
+    kind = "display" if display else "inline"
+    mathml = tex_to_mathml(source.strip()[2:-2].strip(), display)
+    if mathml is None:
+        return f'<{tag} class="math {kind} tex">{esc(source)}</{tag}>'
+    return f'<{tag} class="math {kind}" title="{esc(source)}">{mathml}</{tag}>'
+
+
 def _inline(text: str) -> str:
     """Emphasis and math of one block; math is set aside first (``_`` is TeX's there)."""
     maths: list[str] = []
 
     def hold(m: re.Match) -> str:
-        kind = "inline" if m.group(1) is not None else "display"
-        maths.append(f'<span class="math {kind}">{esc(m.group(0))}</span>')
+        maths.append(math_html(m.group(0), m.group(1) is None))
         return f"\x00{len(maths) - 1}\x00"
 
     out = _emph(_MATH.sub(hold, text))
@@ -116,7 +143,7 @@ def _list(block: str) -> str:
 
 
 def render_mmd(text: str) -> str:
-    """Nougat-style markdown as HTML: math left as TeX in ``span.math`` (KaTeX or readable),
+    """Nougat-style markdown as HTML: math as MathML in ``span.math`` (module docstring),
     tables as HTML tables, float captions and footnotes marked with a class."""
     out = []
     for block in _blocks(text):
@@ -127,7 +154,8 @@ def render_mmd(text: str) -> str:
         elif first.startswith(("\\begin{table}", "\\begin{tabular}")):
             out.append(f'<div class="float" data-tag="table">{_tabular(block)}</div>')
         elif first.startswith("\\[") and first.rstrip().endswith("\\]") and _MATH.fullmatch(first.strip()):
-            out.append(f'<div class="math display">{esc(first.strip())}</div>')
+            parts = re.findall(r"\\\[.+?\\\]", first.strip(), re.S)  # one per row of an align
+            out.append("".join(math_html(m, True, "div") for m in parts))
         elif (m := _HEADING.match(first)):
             level = min(len(m.group(1)) + 1, 6)
             out.append(f"<h{level}>{_inline(m.group(2))}</h{level}>")

@@ -10,6 +10,7 @@ from typing import Optional
 from urllib.parse import quote
 
 from nougat_align import __version__
+from nougat_align.report.layout import layout_legend, layout_svg, read_layout
 from nougat_align.report.markdown import esc, render_mmd
 from nougat_align.report.runs import PaperInput, find_markdown, find_pdf, page_markdown, png_size, restyled
 
@@ -46,6 +47,7 @@ def paper_files(p: PaperInput, report: Path, prev: str, next_: str) -> dict[str,
             rendered = render_pages(doc, [pg["page"] - 1 for pg in missing if pg["page"] <= len(doc)], dpi)
         finally:
             doc.close()
+    layout = read_layout(folder)
     sections = []
     for pg in pages:
         n = pg["page"]
@@ -70,8 +72,8 @@ def paper_files(p: PaperInput, report: Path, prev: str, next_: str) -> dict[str,
                          f"characters {pg['start']}–{pg['end']}{text_note}")
         else:
             text, text_note = "", md_problem or "no markdown written for this page"
-        sections.append(_page_section(pg, src, size, img_dpi, note, text, text_note))
-    files[f"papers/{p.paper}.html"] = _paper_html(p, sections, prev, next_).encode("utf-8")
+        sections.append(_page_section(pg, src, size, img_dpi, note, text, text_note, layout.get(n)))
+    files[f"papers/{p.paper}.html"] = _paper_html(p, sections, prev, next_, bool(layout)).encode("utf-8")
     return files
 
 
@@ -82,7 +84,7 @@ def _score_class(score: Optional[float]) -> str:
 
 
 def _page_section(pg: dict, src: str, size: tuple[int, int], dpi: int, img_note: str,
-                  text: str, text_note: str) -> str:
+                  text: str, text_note: str, layout: Optional[dict] = None) -> str:
     n, kept, reason = pg["page"], bool(pg.get("kept")), pg.get("reason", "")
     score = pg.get("score")
     chips = [f'<span class="chip {_score_class(score)}" title="page score">score {_fmt(score)}</span>']
@@ -110,7 +112,7 @@ def _page_section(pg: dict, src: str, size: tuple[int, int], dpi: int, img_note:
                              f'width:{100 * (x2 - x1) / w:.2f}%;height:{100 * (y2 - y1) / h:.2f}%">'
                              f'<span>{esc(f.get("kind", ""))} {esc(f.get("number", ""))}</span></div>')
         image = (f'<div class="imgwrap"><img src="{esc(quote(src))}" width="{w}" height="{h}" '
-                 f'loading="lazy" alt="page {n}">{"".join(boxes)}</div>')
+                 f'loading="lazy" alt="page {n}">{layout_svg(layout) if layout else ""}{"".join(boxes)}</div>')
     else:
         image = '<div class="noimg">no image</div>'
     if img_note:
@@ -136,7 +138,7 @@ def head(title: str, css: str) -> str:
             f'<title>{esc(title)}</title>\n<link rel="stylesheet" href="{css}view.css">\n</head>\n')
 
 
-def _paper_html(p: PaperInput, sections: list[str], prev: str, next_: str) -> str:
+def _paper_html(p: PaperInput, sections: list[str], prev: str, next_: str, layout: bool = False) -> str:
     meta = p.meta
     pages = meta["pages"]
     reasons = sorted({pg.get("reason", "") for pg in pages if not pg.get("kept")} - {""})
@@ -161,5 +163,6 @@ def _paper_html(p: PaperInput, sections: list[str], prev: str, next_: str) -> st
             f'<input type="number" id="low" step="0.01" min="0" max="1" value="{LOW_SCORE}"></label> '
             f'<label>reason <select id="reason"><option value="">any</option>{options}</select></label> '
             '<span id="shown"></span></form>\n'
-            f'<main id="pages">\n{"".join(sections)}</main>\n'
+            + (layout_legend() if layout else "")
+            + f'<main id="pages">\n{"".join(sections)}</main>\n'
             '<script src="../view.js"></script>\n</body>\n</html>\n')

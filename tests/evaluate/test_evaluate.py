@@ -330,8 +330,8 @@ def test_cli_bad_options_give_one_line_error(tmp_path):
            "--pred", str(tmp_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 2
-    assert proc.stderr.strip() == ("nougat-align: error: give exactly one of --truth DIR "
-                                   "or --pdf-text PDF")
+    assert proc.stderr.strip() == ("nougat-align: error: give exactly one of --truth DIR, "
+                                   "--pdf-text PDF or --layout-truth DIR")
     proc = subprocess.run(cmd + ["--truth", str(tmp_path / "missing")], capture_output=True,
                           text=True, cwd=ROOT)
     assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1

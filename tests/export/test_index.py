@@ -14,7 +14,7 @@ import pytest
 
 from conftest import PAPERS
 from nougat_align.errors import InputError
-from nougat_align.export.index import build_index, check_split_names, iter_pages, parse_splits, split_of, split_path
+from nougat_align.export.index import assign_splits, build_index, check_split_names, iter_pages, parse_splits, split_of, split_path
 from nougat_align.pipeline import process_paper
 from nougat_align.export.style import nougat_page_ok, restyle, to_nougat
 
@@ -159,6 +159,37 @@ def test_split_files_hold_whole_papers(out, tmp_path):
     empty = build_index(out, tmp_path / "e" / "train.jsonl", splits={"validation": 0.0})
     assert empty.pages["validation"] == 0 and (tmp_path / "e" / "validation.jsonl").read_bytes() == b""
     assert (tmp_path / "e" / "validation.seek.map").read_text().strip() == "[]"
+
+
+def test_a_requested_split_gets_a_paper_when_there_are_enough():
+    papers = [f"2401.{i:05d}" for i in range(5)]
+    # the hash alone leaves validation empty for some seeds: what assign_splits fixes
+    assert any("validation" not in {split_of(p, {"validation": 0.2}, s) for p in papers} for s in range(30))
+    for seed in range(30):
+        got = assign_splits(papers, {"validation": 0.2}, seed)
+        assert "validation" in got.values() and "train" in got.values()
+        assert got == assign_splits(list(reversed(papers)), {"validation": 0.2}, seed)  # order-free
+        plain = {p: split_of(p, {"validation": 0.2}, seed) for p in papers}
+        assert sum(got[p] != plain[p] for p in papers) <= 1  # at most one paper moves
+    got = assign_splits(papers[:3], {"validation": 0.05, "test": 0.05}, 1)
+    assert sorted(got.values()) == ["test", "train", "validation"]
+    # too few papers for the splits, or a zero fraction: the hash decides
+    one = papers[:1]
+    assert assign_splits(one, {"validation": 0.2}, 0) == {one[0]: split_of(one[0], {"validation": 0.2}, 0)}
+    assert set(assign_splits(papers, {"validation": 0.0}, 0).values()) == {"train"}
+
+
+def test_index_over_five_papers_has_a_validation_paper(out, tmp_path):
+    run = tmp_path / "run"
+    papers = [f"2401.{i:05d}" for i in range(5)]
+    for name in papers:
+        shutil.copytree(out / "2305.00001", run / name)
+    seed = next(s for s in range(100)
+                if "validation" not in {split_of(p, {"validation": 0.2}, s) for p in papers})
+    result = build_index(run, tmp_path / "data" / "train.jsonl", splits={"validation": 0.2}, seed=seed)
+    assert result.papers["validation"] >= 1 and result.papers["train"] >= 1
+    valid = {r["image"].split("/")[0] for r in read_jsonl(tmp_path / "data" / "validation.jsonl")}
+    assert len(valid) == result.papers["validation"]
 
 
 def test_split_paths_and_parsing(tmp_path):

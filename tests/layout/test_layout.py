@@ -14,7 +14,7 @@ from nougat_align.pipeline import process_paper
 from nougat_align.records import LAYOUT_CATEGORIES, Layout, LayoutElement, PageLayout, PageMeta, PaperMeta
 from nougat_align.split.align import align_document
 
-from tests.conftest import PAPERS
+from conftest import PAPERS
 
 
 @lru_cache(maxsize=None)

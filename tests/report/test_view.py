@@ -3,8 +3,8 @@
 A small run is made with the real pipeline on fixture papers (page images on, the float
 detector on): ``twocol`` drops its page of author-year references (unprinted text), ``floats-misc`` drops an empty page
 and has float boxes, ``basic`` keeps every page, and a truncated PDF fails.  Playwright drives
-``/usr/bin/chromium`` (its own browser download is never used) with the network cut, so
-the math shows its offline fallback.
+``/usr/bin/chromium`` (its own browser download is never used) with the network cut: the
+math is MathML made at build time, so it is typeset offline.
 """
 from __future__ import annotations
 
@@ -141,12 +141,21 @@ def test_render_mmd_marks_floats_footnotes_and_keeps_tex():
                       "\\multirow{2}{*}{C} & D \\\\\n"
                       "\\end{tabular}\n\\end{table}\n\nTable 1: Cap.\n\nFootnote 1: Note.\n\n* a\n  * b")
     assert "<h3>1 Intro</h3>" in html
-    assert '<em>If <span class="math inline">\\(a_1\\)</span> holds</em> <strong>b</strong>' in html
-    assert '<div class="math display">\\[x^2\\tag{1}\\]</div>' in html
+    assert '<em>If <span class="math inline" title="\\(a_1\\)"><math ' in html  # MathML, TeX as title
+    assert "<msub><mi>a</mi>" in html and "</math></span> holds</em> <strong>b</strong>" in html
+    assert '<div class="math display" title="\\[x^2\\tag{1}\\]"><math ' in html and 'display="block"' in html
     assert '<td colspan="2">B</td>' in html and "<td>C</td><td>D</td>" in html and 'data-tag="table"' in html
     assert '<p class="float caption" data-tag="table">Table 1: Cap.</p>' in html
     assert '<p class="footnote" data-tag="footnote">Footnote 1: Note.</p>' in html
     assert "<ul><li>a<ul><li>b</li></ul></li></ul>" in html
+
+
+def test_math_the_converter_rejects_is_shown_as_written(monkeypatch):
+    import nougat_align.report.markdown as md
+
+    monkeypatch.setattr(md, "tex_to_mathml", lambda tex, display=False: None)
+    html = md.render_mmd("If \\(a_1\\) holds")
+    assert '<span class="math inline tex">\\(a_1\\)</span>' in html
 
 
 def test_report_in_headless_chromium(run, tmp_path):
@@ -164,7 +173,8 @@ def test_report_in_headless_chromium(run, tmp_path):
             profile, executable_path=CHROMIUM, headless=True, args=FLAGS,
             viewport={"width": 1400, "height": 900})
         try:
-            browser.route("http*://**/*", lambda route: route.abort())  # offline: TeX fallback
+            requests: list[str] = []
+            browser.route("http*://**/*", lambda route: (requests.append(route.request.url), route.abort()))
             page = browser.new_page()
             errors: list[str] = []
             page.on("pageerror", lambda e: errors.append(str(e)))
@@ -202,29 +212,18 @@ def test_report_in_headless_chromium(run, tmp_path):
             assert visible.count() == len(metas["2303.00002"]["pages"])
             page.keyboard.press("k")
             assert page.locator("section.page.current").get_attribute("id") == "p04"
-            tex = page.locator("section#p02 .math.tex").first.inner_text()
-            assert tex.startswith("\\(") or tex.startswith("\\[")  # offline: readable TeX
+            maths = page.locator("section#p02 .math")
+            assert maths.count() > 0 and page.locator("section#p02 .math math").count() == maths.count()
+            box = page.locator("section#p02 .math math").first.bounding_box()
+            assert box and box["width"] > 0 and box["height"] > 0  # typeset by the browser, offline
+            assert maths.first.get_attribute("title").startswith("\\")  # the TeX, as a tooltip
             page.keyboard.press("[")
             page.wait_for_url("**/2303.00001.html")
             page.goto((report / "papers" / "2303.00002.html").as_uri() + "#p04")
             page.evaluate("document.querySelector('#p04 img').decode()")
             page.screenshot(path=str(shot))
 
-            # online: view.js loads KaTeX and hands it each formula near the viewport (a stand-in
-            # script here, so the test needs no network and copies no third-party code)
-            fake = ("window.katex = {render: function (tex, el, opts) { el.textContent = '';"
-                    " var s = document.createElement('span'); s.className = 'typeset';"
-                    " s.textContent = (opts.displayMode ? 'D:' : 'I:') + tex; el.appendChild(s); }};")
-            browser.unroute("http*://**/*")
-            browser.route("http*://**/*", lambda route: route.fulfill(
-                body=fake if route.request.url.endswith("katex.min.js") else "",
-                content_type="text/javascript" if route.request.url.endswith(".js") else "text/css"))
-            page.goto((report / "papers" / "2303.00002.html").as_uri())
-            page.wait_for_selector("#p01 .typeset")
-            assert page.locator("#p01 .math.tex").count() == 0
-            first = page.locator("#p01 .math").first
-            assert first.get_attribute("title").startswith("\\")  # the TeX, kept as a tooltip
-            assert first.inner_text()[:2] in ("I:", "D:") and "\\(" not in first.inner_text()
+            assert requests == []  # no CDN, no network at all
             assert errors == []
         finally:
             browser.close()

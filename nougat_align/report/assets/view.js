@@ -1,6 +1,6 @@
 /* nougat-align view: the report's behaviour (written for this project, no libraries).
    Overview: a paged, sortable, filterable table of papers from JSON embedded in the page.
-   Paper: page filters, keyboard navigation, math rendered by KaTeX when it can be loaded. */
+   Paper: page filters, keyboard navigation (math is MathML, typeset by the browser). */
 "use strict";
 
 function $(sel, root) { return (root || document).querySelector(sel); }
@@ -99,43 +99,7 @@ function overview() {
 
 /* ------------------------------------------------------------------- paper ---- */
 
-var KATEX = "https://cdn.jsdelivr.net/npm/katex@0.16.11/dist/";
-
-function renderMath(root) {
-  if (!window.katex) return;
-  $all(".math.tex", root).forEach(function (m) {
-    var tex = m.textContent, display = m.classList.contains("display");
-    var inner = tex.replace(/^\\[(\[]/, "").replace(/\\[)\]]$/, "");
-    try {
-      window.katex.render(inner, m, { displayMode: display, throwOnError: true, strict: "ignore" });
-      m.classList.remove("tex");
-      m.title = tex;
-    } catch (e) { m.textContent = tex; }  /* TeX KaTeX cannot typeset stays readable */
-  });
-}
-
-function loadKatex() {
-  /* loaded after the page is usable: offline, the request fails and the TeX stays as written */
-  if (!$(".math")) return;
-  var css = el("link", { rel: "stylesheet", href: KATEX + "katex.min.css", crossorigin: "anonymous" });
-  var js = el("script", { src: KATEX + "katex.min.js", crossorigin: "anonymous", async: "" });
-  js.onload = function () { renderVisible(); };
-  document.head.appendChild(css);
-  document.head.appendChild(js);
-}
-
-var observer = null;
-function renderVisible() {
-  if (!window.katex) return;
-  if (!("IntersectionObserver" in window)) { renderMath(document); return; }
-  observer = new IntersectionObserver(function (entries) {
-    entries.forEach(function (e) { if (e.isIntersecting) { renderMath(e.target); observer.unobserve(e.target); } });
-  }, { rootMargin: "800px" });
-  $all("section.page").forEach(function (s) { observer.observe(s); });
-}
-
 function paper() {
-  $all(".math").forEach(function (m) { m.classList.add("tex"); });
   var sections = $all("section.page");
   var form = $("#filters"), low = $("#low"), reason = $("#reason");
   var params = new URLSearchParams(window.location.search);
@@ -201,7 +165,6 @@ function paper() {
     var target = document.getElementById(window.location.hash.slice(1));
     if (target) go(sections.indexOf(target));
   }
-  loadKatex();
 }
 
 document.addEventListener("DOMContentLoaded", function () {
