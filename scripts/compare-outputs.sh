@@ -58,7 +58,7 @@ clean() {  # a snapshot made comparable: wall-clock values out, manifests sorted
   find "$dir" \( -name timings.json -o -name '*.log' -o -name '*.run.txt' -o -path '*/report-*/index.html' \) -delete
   find "$dir" \( -name 'manifest*.jsonl' -o -name stats.json \) -print0 | xargs -0 -r "$py" "$work/clean.py"
   find "$dir" -name '*.html' -print0 | xargs -0 -r sed -i -E 's/[0-9]+(\.[0-9]+)? s( ·|<)/N s\2/g; s/"(seconds|wall|total|run|s)": ?[0-9."a-z:-]+/"\1": N/g; s/[0-9]{8}-[0-9]{6}\.[0-9]+/RUNID/g'
-  grep -rlI "$dir" "$dir" | xargs -r sed -i "s#$dir#SNAP#g"
+  { grep -rlI "$dir" "$dir" || true; } | xargs -r sed -i "s#$dir#SNAP#g"
 }
 snapshot "$(code_of "$old" old)" "$work/old"
 snapshot "$(code_of "$new" new)" "$work/new"
