@@ -120,7 +120,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
             continue  # a figure's label near the page's edge, not a running head
         if ln.role == "furniture" and ln.text.strip():
             cat = "Page-header" if ln.cy < H / 2 else "Page-footer"
-            found.append((cat, [_clip(ln.box, W, H)], None, " ".join(ln.text.split())))
+            found.append((cat, [_clip(ln.inked, W, H)], None, " ".join(ln.text.split())))
     printed = check.page_words(lines)
     masks = [check.within(printed, bx) if blk is not None else None for _, bx, blk, _ in found]
     order = reading_order([(c, bx) for c, bx, _, _ in found], split_at,

@@ -1,0 +1,54 @@
+"""Element boxes are drawn around the ink, as the layout truth (a 4x render) has them."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from nougat_align.html2md.convert import html_to_markdown
+from nougat_align.layout.ink import word_ink
+from nougat_align.layout.page import paper_layout
+from nougat_align.pdf.text import open_pdf
+from nougat_align.split.align import align_document
+
+SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth-layout" / "layout4-001"
+
+
+@lru_cache(maxsize=1)
+def _pages():
+    md = html_to_markdown(SYNTH / "paper.html")
+    doc = open_pdf(SYNTH / "paper.pdf")
+    try:
+        keep: dict = {}
+        al = align_document(md, doc, "detect", keep=keep)
+        layout, _ = paper_layout(al, keep)
+    finally:
+        doc.close()
+    truth = json.loads((SYNTH / "layout_truth.json").read_text(encoding="utf-8"))
+    return {p.page: p for p in layout.pages}, {p["page"]: p for p in truth["pages"]}
+
+
+def _find(page, category: str, text: str):
+    return next(e for e in page.elements if e.category == category and e.text.strip() == text)
+
+
+def test_a_one_line_heading_is_within_a_point_of_its_ink():
+    ours, truth = _pages()
+    got = _find(ours[1], "Section-header", "## 1 Introduction").boxes[0]
+    want = next(e for e in truth[1]["elements"] if e["text"] == "## 1 Introduction")["boxes"][0]
+    assert all(abs(a - b) <= 1.0 for a, b in zip(got, want)), (got, want)
+
+
+def test_a_page_number_is_within_half_a_point_of_its_ink():
+    ours, truth = _pages()
+    got = _find(ours[1], "Page-footer", "1").boxes[0]
+    want = next(e for e in truth[1]["elements"] if e["category"] == "Page-footer")["boxes"][0]
+    assert all(abs(a - b) <= 0.5 for a, b in zip(got, want)), (got, want)
+
+
+def test_word_ink_shrinks_to_the_letters():
+    # a 10 pt font box from 100 to 110: baseline at 107.815
+    x0, top, x1, bottom = word_ink(50, 100, 70, 110, "ace")
+    assert abs(bottom - 107.93) < 0.05 and abs(top - (107.815 - 4.42)) < 0.05
+    assert word_ink(50, 100, 70, 110, "Type")[3] > word_ink(50, 100, 70, 110, "Tree")[3]
+    assert word_ink(50, 100, 70, 110, "\u222b") == (50, 100, 70, 110)  # unknown glyph: its font box
