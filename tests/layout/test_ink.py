@@ -52,3 +52,22 @@ def test_word_ink_shrinks_to_the_letters():
     assert abs(bottom - 107.93) < 0.05 and abs(top - (107.815 - 4.42)) < 0.05
     assert word_ink(50, 100, 70, 110, "Type")[3] > word_ink(50, 100, 70, 110, "Tree")[3]
     assert word_ink(50, 100, 70, 110, "\u222b") == (50, 100, 70, 110)  # unknown glyph: its font box
+
+
+def _truth_box(truth_page, text_start: str):
+    return next(e for e in truth_page["elements"] if e["text"].startswith(text_start))["boxes"][0]
+
+
+def test_a_sum_sign_upper_limit_is_its_formulas():
+    ours, truth = _pages()
+    got = next(e for e in ours[3].elements if e.category == "Formula" and "\\mu_{t}" in (e.tex or "")).boxes[0]
+    want = _truth_box(truth[3], "\\[\\mu_{t}")
+    assert abs(got[1] - want[1]) <= 1.0, (got, want)
+
+
+def test_a_heading_number_at_the_top_edge_is_the_headings():
+    ours, truth = _pages()
+    got = _find(ours[5], "Section-header", "### 5.2 Data Collection").boxes[0]
+    want = _truth_box(truth[5], "### 5.2 Data Collection")
+    assert abs(got[0] - want[0]) <= 1.0, (got, want)
+    assert not any(e.category == "Page-header" and e.text == "5.2" for e in ours[5].elements)
