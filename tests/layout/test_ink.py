@@ -71,3 +71,9 @@ def test_a_heading_number_at_the_top_edge_is_the_headings():
     want = _truth_box(truth[5], "### 5.2 Data Collection")
     assert abs(got[0] - want[0]) <= 1.0, (got, want)
     assert not any(e.category == "Page-header" and e.text == "5.2" for e in ours[5].elements)
+
+
+def test_a_page_opening_inside_a_list_item_keeps_its_items():
+    from nougat_align.layout.blocks import _pieces
+    text = "have occurred on each of the new lines.\n3. This is a shame.\n4. However, this outputs text."
+    assert [c for c, _a, _b in _pieces(text, 0, len(text))] == ["List-item"] * 3
