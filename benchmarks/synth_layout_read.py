@@ -188,6 +188,21 @@ def _boxes(pieces: list, columns: int, mid: float, wide: bool, gap: float = 10.0
                 break
         else:
             boxes.append((c, list(b)))
+    # a box that grew onto a later one (a display's rows joined by its tall operator after
+    # the row below had started a box of its own) takes it in: merged until none touch
+    merged = True
+    while merged:
+        merged = False
+        for i in range(len(boxes)):
+            for j in range(i + 1, len(boxes)):
+                (ci, a), (cj, b) = boxes[i], boxes[j]
+                if ci == cj and b[1] <= a[3] + gap and b[3] >= a[1] - gap:
+                    a[:] = [min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3])]
+                    del boxes[j]
+                    merged = True
+                    break
+            if merged:
+                break
     return boxes
 
 

@@ -21,6 +21,7 @@ from nougat_align.split.check import not_prose_spans
 
 _HEADING = re.compile(r"#{1,6} ")
 _ITEM = re.compile(r"(?:[*\-] |\d{1,3}[.)] |\(?[a-z]{1,4}\) )")
+_STRONG_ITEM = re.compile(r"(?:[*\-] |\d{1,3}[.)] )")
 _DISPLAY = re.compile(r"\\\[")
 _BLANK = re.compile(r"\n[ \t]*\n\s*")
 _CAPTION = re.compile(r"(?:Figure|Table|Algorithm|Listing|Fig\.|Tab\.)\s*[\w.\-]*\s*:", re.I)
@@ -90,11 +91,19 @@ def _pieces(text: str, a: int, b: int) -> list[tuple[str, int, int]]:
     if para.startswith("```"):
         return [("Text", a, b)]
     out: list[tuple[str, int, int]] = []
-    for x, y in _lines(text, a, b):
+    rows = _lines(text, a, b)
+    # a paragraph that opens with the rest of an item begun on the page before ("have
+    # occurred ...\n3. This is ..."): its lines before the first marker are that item's
+    cont = not _ITEM.match(para) and any(_STRONG_ITEM.match(text[x:y]) for x, y in rows[1:])
+    for x, y in rows:
         line = text[x:y]
         if _DISPLAY.match(line) and line.rstrip().endswith("\\]"):
             cat = "Formula"
-        elif _ITEM.match(line) and (out and out[-1][0] == "List-item" or _ITEM.match(para)):
+        elif cont and not out:
+            out.append(("List-item", x, y))
+            continue
+        elif _ITEM.match(line) and (out and out[-1][0] == "List-item" or _ITEM.match(para)
+                                    or cont and _STRONG_ITEM.match(line)):
             cat = "List-item"
             out.append((cat, x, y))  # every item its own element
             continue

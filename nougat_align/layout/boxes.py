@@ -7,13 +7,15 @@ them, so line i here is ``PdfPage.lines[i]``, with its role and normalized words
 
 An element's lines become one box per column piece: a line that starts a new column
 (left of the piece, or back above its top) starts a new box, as a paragraph that
-continues in the next column gets two boxes.  ``columns`` finds the page's gutter.
+continues in the next column gets two boxes, each around its lines' ink (``ink``).
+``gutter`` finds the page's gutter.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Optional, Sequence
 
+from nougat_align.layout.ink import word_ink
 from nougat_align.pdf.text import PdfPage
 from nougat_align.split.lines import Page
 
@@ -34,6 +36,11 @@ class LineBox:
     norm: list[str]
     hyphen: bool
     words: list[tuple] = field(default_factory=list)
+    ink: Optional[Box] = None  # the box of its ink (``ink.word_ink``); elements are drawn with it
+
+    @property
+    def inked(self) -> Box:
+        return self.ink or self.box
 
     @property
     def cx(self) -> float:
@@ -62,10 +69,11 @@ def page_lines(pdf_page: PdfPage, page: Page, textpage) -> list[LineBox]:
         if exact:
             ws = groups[i]  # MuPDF's (x0, y0, x1, y1, word, block, line, n)
             box = (min(w[0] for w in ws), min(w[1] for w in ws), max(w[2] for w in ws), max(w[3] for w in ws))
+            ink = union(word_ink(*w[:5]) for w in ws)
         else:
-            box = (pl.x0, pl.y0, pl.x1, pl.y1)
+            box = ink = (pl.x0, pl.y0, pl.x1, pl.y1)
             ws = [(*box, t) for t in pl.text.split()]
-        out.append(LineBox(i, box, pl.text, ln.role, ln.words, ln.hyphen, ws))
+        out.append(LineBox(i, box, pl.text, ln.role, ln.words, ln.hyphen, ws, ink))
     return out
 
 
@@ -102,8 +110,8 @@ def pieces(lines: Sequence[LineBox], split_at: Optional[float], whole: bool = Fa
         for ln in lines:
             sides.setdefault(side(ln.box, split_at), []).append(ln)
         if "both" in sides or len(sides) == 1:
-            return [union(ln.box for ln in lines)]
-        return [union(ln.box for ln in part) for part in sides.values()]
+            return [union(ln.inked for ln in lines)]
+        return [union(ln.inked for ln in part) for part in sides.values()]
     out: list[list[LineBox]] = []
     for ln in lines:
         if out:
@@ -116,7 +124,7 @@ def pieces(lines: Sequence[LineBox], split_at: Optional[float], whole: bool = Fa
                 out[-1].append(ln)
                 continue
         out.append([ln])
-    return [union(x.box for x in piece) for piece in out]
+    return [union(x.inked for x in piece) for piece in out]
 
 
 def side(box: Box, split_at: Optional[float]) -> str:

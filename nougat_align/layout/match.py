@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 
 from nougat_align.layout.blocks import Block
 from nougat_align.layout.boxes import LineBox, side
+from nougat_align.normalize import norm_words
 from nougat_align.records import FloatRecord
 
 SHORT = 6  # words: a block this short (a heading) is also found by its word pairs
@@ -204,6 +205,9 @@ def _fill_gaps(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Opti
         else:
             for i in run:  # each line beside the one before it (placed just now) or the next
                 got[i] = _near(lines, got, i, i, j, split_at)
+            for i in run:  # then beside any line of the run (a limit above a sum sign)
+                if got[i] is None:
+                    got[i] = _near(lines, got, i, k, j, split_at, within=True)
         k = j
 
 
@@ -222,18 +226,22 @@ def _cut(lines: Sequence[LineBox], run: list[int], n: int) -> list[list[int]]:
 
 
 def _near(lines: Sequence[LineBox], got: list[Optional[int]], i: int, k: int, j: int,
-          split_at: Optional[float]) -> Optional[int]:
-    """The block of the line just before the run or just after it, when line ``i`` sits
-    within ``NEAR`` line heights of it in the same column."""
+          split_at: Optional[float], within: bool = False) -> Optional[int]:
+    """The block of the line just before the run or just after it (``within``: or of
+    a line of the run placed already), when line ``i`` sits within ``NEAR`` line heights
+    of it in the same column."""
     ln = lines[i]
     h = max(ln.box[3] - ln.box[1], 4.0)
-    for o in (k - 1, j):
-        if 0 <= o < len(lines) and got[o] is not None:
+    near = []
+    for o in (k - 1, j, *(range(k, j) if within else ())):
+        if o != i and 0 <= o < len(lines) and got[o] is not None:
             other = lines[o].box
             overlap = min(ln.box[2], other[2]) - max(ln.box[0], other[0])
             gap = max(other[1] - ln.box[3], ln.box[1] - other[3])
             if overlap > 0 and gap < NEAR * h:
-                return got[o]
+                near.append((gap - (0.25 * h if o == k - 1 else 0.0), o))
+    if near:  # the clearly closer (a sum's limit is its sign's, not the sentence's above)
+        return got[min(near)[1]]
     # on the baseline of the nearest placed line on its side of the gutter (an equation's
     # number, the rest of a split line)
     best, pick = float("inf"), None
@@ -285,3 +293,26 @@ def _wide(a: LineBox, b: LineBox) -> bool:
     """``b`` starts below ``a`` after white space of ``DISPLAY_GAP`` line heights or more."""
     h = min(a.box[3] - a.box[1], b.box[3] - b.box[1])
     return b.box[1] - a.box[3] > DISPLAY_GAP * max(h, 4.0)
+
+
+def headings_at_the_edge(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """A heading printed at the page's top edge, whose number (or whole line) the aligner
+    took for a running head or page number: the furniture lines on one row that, with the
+    heading's own lines on that row, print exactly the heading's words (in order, left
+    to right) are the heading's, and body lines from now on."""
+    for b, blk in enumerate(blocks):
+        if blk.category not in ("Section-header", "Title") or blk.source or not blk.words:
+            continue
+        mine = [k for k, g in enumerate(got) if g == b]
+        rows = [lines[mine[0]]] if mine else [ln for ln in lines if ln.role == "furniture"]
+        for anchor in rows:
+            row = sorted((k for k, ln in enumerate(lines) if _same_row(ln.box, anchor.box)
+                          and (got[k] == b or ln.role == "furniture" and got[k] is None)),
+                         key=lambda k: lines[k].box[0])
+            words = [w for k in row for w in (lines[k].norm or norm_words(lines[k].text))]
+            extra = [k for k in row if got[k] != b]
+            if extra and tuple(words) == tuple(blk.words):
+                for k in extra:
+                    got[k] = b
+                    lines[k].role = "body"
+                break

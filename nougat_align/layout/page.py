@@ -19,7 +19,7 @@ from typing import Optional, Sequence
 from nougat_align.layout import check
 from nougat_align.layout.blocks import Block, page_blocks
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
-from nougat_align.layout.match import assign, float_regions
+from nougat_align.layout.match import assign, float_regions, headings_at_the_edge
 from nougat_align.layout.order import reading_order
 from nougat_align.pdf.text import PdfPage
 from nougat_align.records import Alignment, Layout, LayoutElement, Markdown, PageLayout, PageText
@@ -90,6 +90,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
     regions = float_regions(blocks, records, p.page - 1, kinds)
     split_at = gutter(lines, pdf_page.width)
     got = assign(lines, blocks, regions, split_at)
+    headings_at_the_edge(lines, blocks, got)
     W, H = pdf_page.width, pdf_page.height
     # (category, boxes, block or None, furniture text)
     found: list[tuple[str, list[Box], Optional[Block], str]] = []
@@ -120,7 +121,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
             continue  # a figure's label near the page's edge, not a running head
         if ln.role == "furniture" and ln.text.strip():
             cat = "Page-header" if ln.cy < H / 2 else "Page-footer"
-            found.append((cat, [_clip(ln.box, W, H)], None, " ".join(ln.text.split())))
+            found.append((cat, [_clip(ln.inked, W, H)], None, " ".join(ln.text.split())))
     printed = check.page_words(lines)
     masks = [check.within(printed, bx) if blk is not None else None for _, bx, blk, _ in found]
     order = reading_order([(c, bx) for c, bx, _, _ in found], split_at,

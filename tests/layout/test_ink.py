@@ -1,0 +1,79 @@
+"""Element boxes are drawn around the ink, as the layout truth (a 4x render) has them."""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from nougat_align.html2md.convert import html_to_markdown
+from nougat_align.layout.ink import word_ink
+from nougat_align.layout.page import paper_layout
+from nougat_align.pdf.text import open_pdf
+from nougat_align.split.align import align_document
+
+SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth-layout" / "layout4-001"
+
+
+@lru_cache(maxsize=1)
+def _pages():
+    md = html_to_markdown(SYNTH / "paper.html")
+    doc = open_pdf(SYNTH / "paper.pdf")
+    try:
+        keep: dict = {}
+        al = align_document(md, doc, "detect", keep=keep)
+        layout, _ = paper_layout(al, keep)
+    finally:
+        doc.close()
+    truth = json.loads((SYNTH / "layout_truth.json").read_text(encoding="utf-8"))
+    return {p.page: p for p in layout.pages}, {p["page"]: p for p in truth["pages"]}
+
+
+def _find(page, category: str, text: str):
+    return next(e for e in page.elements if e.category == category and e.text.strip() == text)
+
+
+def test_a_one_line_heading_is_within_a_point_of_its_ink():
+    ours, truth = _pages()
+    got = _find(ours[1], "Section-header", "## 1 Introduction").boxes[0]
+    want = next(e for e in truth[1]["elements"] if e["text"] == "## 1 Introduction")["boxes"][0]
+    assert all(abs(a - b) <= 1.0 for a, b in zip(got, want)), (got, want)
+
+
+def test_a_page_number_is_within_half_a_point_of_its_ink():
+    ours, truth = _pages()
+    got = _find(ours[1], "Page-footer", "1").boxes[0]
+    want = next(e for e in truth[1]["elements"] if e["category"] == "Page-footer")["boxes"][0]
+    assert all(abs(a - b) <= 0.5 for a, b in zip(got, want)), (got, want)
+
+
+def test_word_ink_shrinks_to_the_letters():
+    # a 10 pt font box from 100 to 110: baseline at 107.815
+    x0, top, x1, bottom = word_ink(50, 100, 70, 110, "ace")
+    assert abs(bottom - 107.93) < 0.05 and abs(top - (107.815 - 4.42)) < 0.05
+    assert word_ink(50, 100, 70, 110, "Type")[3] > word_ink(50, 100, 70, 110, "Tree")[3]
+    assert word_ink(50, 100, 70, 110, "\u222b") == (50, 100, 70, 110)  # unknown glyph: its font box
+
+
+def _truth_box(truth_page, text_start: str):
+    return next(e for e in truth_page["elements"] if e["text"].startswith(text_start))["boxes"][0]
+
+
+def test_a_sum_sign_upper_limit_is_its_formulas():
+    ours, truth = _pages()
+    got = next(e for e in ours[3].elements if e.category == "Formula" and "\\mu_{t}" in (e.tex or "")).boxes[0]
+    want = _truth_box(truth[3], "\\[\\mu_{t}")
+    assert abs(got[1] - want[1]) <= 1.0, (got, want)
+
+
+def test_a_heading_number_at_the_top_edge_is_the_headings():
+    ours, truth = _pages()
+    got = _find(ours[5], "Section-header", "### 5.2 Data Collection").boxes[0]
+    want = _truth_box(truth[5], "### 5.2 Data Collection")
+    assert abs(got[0] - want[0]) <= 1.0, (got, want)
+    assert not any(e.category == "Page-header" and e.text == "5.2" for e in ours[5].elements)
+
+
+def test_a_page_opening_inside_a_list_item_keeps_its_items():
+    from nougat_align.layout.blocks import _pieces
+    text = "have occurred on each of the new lines.\n3. This is a shame.\n4. However, this outputs text."
+    assert [c for c, _a, _b in _pieces(text, 0, len(text))] == ["List-item"] * 3
