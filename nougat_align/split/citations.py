@@ -145,11 +145,32 @@ def page_edits(text: str, a: int, b: int, target: str, blocked: Sequence[tuple[i
         if la > lb:
             continue
         old = text[la:lb]
+        # a stretch ending (starting) a paragraph reaches over the blank line to the next
+        # paragraph's first word (from the previous one's last word): the break is no part
+        # of it, nor the punctuation ending the previous paragraph; when its numbers all
+        # stand on one side of the break, that side alone is rewritten
+        lead = None
+        if i1 < i2 and "\n" in old:
+            first, last = old.index("\n"), old.rindex("\n")
+            head, tail = old[:first], old[last + 1:]
+            if digit_runs(head) and not tail.strip():
+                lb = la + len(head.rstrip())
+                lead = ""
+            elif digit_runs(tail) and re.fullmatch(r"[\s.,;:!?)]*", head):
+                la += last + 1
+                lead = head.strip()
+            old = text[la:lb]
         if _LABEL_MARKUP.search(old):
             continue
         new = _printed_between(pdf_page, page_where, j1, j2)
         if new is None:
             continue
+        if lead == "":
+            new = new.rstrip()
+        elif lead is not None:
+            if not new.lstrip().startswith(lead):
+                continue
+            new = new.lstrip()[len(lead):].lstrip()
         if i1 == i2:
             if not re.fullmatch(r"\s*[.,;:]?\s*", old) or not _INSERTABLE.fullmatch(new):
                 continue

@@ -93,6 +93,22 @@ def test_page_edits_rewrite_numbers_as_printed():
     assert label.replace(old, new) == "follows from Eq. (1) as shown"
     # the same numbers: nothing to do
     assert _edits("follows from Eq. (1) as shown", "follows from Eq. (1) as shown") == []
+    # a citation ending a paragraph (synth-faults faults3-001 page 5): the blank line
+    # to the next paragraph stays, the citation alone is rewritten
+    label = "encapsulated in the memory dump file [1, 7].\n\nThe global statement is a declaration"
+    page = _page("encapsulated in the memory dump file [2, 8].", "The global statement is a declaration")
+    words, where = _page_tokens(page)
+    (r,) = page_edits(label, 0, len(label), "", [], words, where, page)
+    assert label[:r.start] + r.text + label[r.end:] == label.replace("[1, 7]", "[2, 8]")
+    # ... and one starting a paragraph
+    label = "the end of the last paragraph.\n\n[1, 7] show that the global statement holds"
+    page = _page("the end of the last paragraph.", "[2, 8] show that the global statement holds")
+    words, where = _page_tokens(page)
+    (r,) = page_edits(label, 0, len(label), "", [], words, where, page)
+    assert label[:r.start] + r.text + label[r.end:] == label.replace("[1, 7]", "[2, 8]")
+    # a stretch with a paragraph break inside is not rewritten
+    assert _edits("the memory dump file [1].\n\n7 global statements hold",
+                  "the memory dump file [2].", "8 global statements hold") == []
 
 
 def test_unanchored_citations_are_renumbered_with_the_papers_map_or_cut():
