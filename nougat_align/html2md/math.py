@@ -5,13 +5,26 @@ The TeX comes from each ``<math>``'s ``alttext``, never from MathML.  An equatio
 """
 from __future__ import annotations
 
+import re
+
 from nougat_align.html2md import mmd
 from nougat_align.html2md.tree import has, squash, tag_text
 
+# A TikZ picture inside a formula: LaTeXML's alttext holds the whole drawing as the pgf
+# driver code it ran (``\hbox to..{\vbox to..{\pgfpicture ... \endpgfpicture}}``, often
+# tens of thousands of characters).  The page prints a drawing there, not TeX: the picture
+# is left out of the formula, and a ``\scalebox`` left empty with it.
+_PICTURE = re.compile(r"(?:\\leavevmode\s*)?(?:\\hbox to\s*-?[\d.]+pt\s*\{\s*\\vbox to\s*-?[\d.]+pt\s*\{\s*)?"
+                      r"\\pgfpicture\b.*?\\endpgfpicture\b(?:\s*\}\s*\})?", re.S)
+_EMPTY_SCALEBOX = re.compile(r"\\scalebox\{[^{}]*\}\{\s*\}")
+
 
 def clean_tex(tex: str) -> str:
-    """LaTeXML's alttext: drop its '%\\n' line continuations and \\displaystyle."""
+    """LaTeXML's alttext: drop its '%\\n' line continuations, \\displaystyle, and TikZ
+    pictures drawn inside the formula."""
     tex = tex.replace("%\n", "").replace("\\displaystyle", " ")
+    if "\\pgfpicture" in tex:
+        tex = _EMPTY_SCALEBOX.sub("", _PICTURE.sub("", tex))
     return squash(tex)
 
 

@@ -35,14 +35,17 @@ class Staircase:
 
 
 def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None,
-                  slack: float = 1.0, margin: int | None = None) -> Staircase:
+                  slack: float = 1.0, margin: int | None = None,
+                  _unbounded: bool = False) -> Staircase:
     """``labels``: predicted page (0-based) of every chunk, -1 for none.
 
     Boundary ``k`` (0..num_pages) is where page ``k`` starts (``k == num_pages``: where
     the last page ends).  Segments are at most ``max_len`` chunks long, and page k's at
     most twice the chunks predicted k or twice a typical page's (the larger), plus 4; each
     boundary is searched ``margin`` chunks (default: two typical pages) around where the
-    predictions put it.
+    predictions put it.  When no staircase fits those bounds (markdown the PDF does not
+    print, so long that one page's predicted run exceeds them), they are lifted: every
+    length, every position.
     """
     labels = np.asarray(labels, dtype=np.int64)
     n = len(labels)
@@ -55,7 +58,7 @@ def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None
     # a page holds at most twice what it was predicted to hold, or twice a typical page
     hits = np.diff(cut)
     typical = int(np.median(hits[hits > 0])) if (hits > 0).any() else max_len
-    seg_max = np.minimum(max_len, 2 * np.maximum(hits, typical) + 4)
+    seg_max = np.minimum(max_len, 2 * np.maximum(hits, typical) + 4) if not _unbounded else np.full(P, n)
     margin = 2 * typical + 4 if margin is None else margin
     lo, hi = _bands(labels, P, margin)
 
@@ -87,6 +90,8 @@ def fit_staircase(labels: np.ndarray, num_pages: int, max_len: int | None = None
         G[k] = step(G[k + 1], lo[k + 1], k, np.arange(lo[k], hi[k] + 1), forward=False)
     through = [F[k] + G[k] for k in range(P + 1)]  # best total cost with boundary k at t
     best = float(through[P].min())
+    if not np.isfinite(best) and (max_len < n or margin < n):
+        return fit_staircase(labels, P, max_len=n, slack=slack, margin=n, _unbounded=True)
     # trace back the optimal boundaries (the latest optimal start, as before)
     starts = np.zeros(P + 1, dtype=np.int64)
     b = starts[P] = lo[P] + int(np.argmin(through[P]))

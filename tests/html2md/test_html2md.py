@@ -375,3 +375,17 @@ def test_text_with_math_inside_a_display_keeps_its_tex_once():
             'display="inline"><mi>K</mi><mo>\u2062</mo><mi>[t]</mi></math>.</span></td></tr></tbody></table>'
             '</article></body></html>')
     assert html_to_markdown(html).text.strip() == "\\[\\text{for each $x\\in E$, $K[t]$.}\\]"
+
+
+def test_a_tikz_picture_inside_a_formula_is_left_out():
+    # zksnarkfsm: LaTeXML's alttext of a formula holding a TikZ picture is the pgf driver code
+    # of the whole drawing (60 of them made the markdown 5x the paper); the page prints a drawing
+    from nougat_align.html2md.math import clean_tex
+
+    drawing = ("\\leavevmode\\hbox to44.62pt{\\vbox to56.97pt{\\pgfpicture\\makeatletter"
+               "\\pgfsys@beginscope\\pgfsys@moveto{-2.8pt}{-4.2pt}\\pgfsys@stroke"
+               "\\pgfsys@endscope\\hss}\\endpgfpicture}}")
+    tex = "(f\\otimes g);(\\scalebox{0.3}{ " + drawing + " }\\otimes id_{C})"
+    assert clean_tex(tex) == "(f\\otimes g);(\\otimes id_{C})"
+    assert clean_tex("a+" + drawing) == "a+"
+    assert clean_tex("\\hbox{x}") == "\\hbox{x}"  # no picture: untouched
