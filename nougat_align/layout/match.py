@@ -306,13 +306,22 @@ def headings_at_the_edge(lines: Sequence[LineBox], blocks: Sequence[Block], got:
         mine = [k for k, g in enumerate(got) if g == b]
         rows = [lines[mine[0]]] if mine else [ln for ln in lines if ln.role == "furniture"]
         for anchor in rows:
+            # the row's lines left to right (a line the gaps gave to the paragraph below
+            # too: "Complexity" after a "6.3" taken for a running head); a run of them
+            # with the anchor in it that prints the heading's words exactly
             row = sorted((k for k, ln in enumerate(lines) if _same_row(ln.box, anchor.box)
-                          and (got[k] == b or ln.role == "furniture" and got[k] is None)),
+                          and (got[k] == b or got[k] is None or ln.role != "furniture")),
                          key=lambda k: lines[k].box[0])
-            words = [w for k in row for w in (lines[k].norm or norm_words(lines[k].text))]
-            extra = [k for k in row if got[k] != b]
-            if extra and tuple(words) == tuple(blk.words):
+            at = next(i for i, k in enumerate(row) if lines[k] is anchor)
+            run = next((row[i:j] for i in range(at + 1) for j in range(at + 1, len(row) + 1)
+                        if _prints(lines, row[i:j], blk.words)), None)
+            extra = [k for k in run or () if got[k] != b]
+            if extra:
                 for k in extra:
                     got[k] = b
                     lines[k].role = "body"
                 break
+
+
+def _prints(lines: Sequence[LineBox], run: list[int], words: tuple[str, ...]) -> bool:
+    return tuple(w for k in run for w in (lines[k].norm or norm_words(lines[k].text))) == tuple(words)

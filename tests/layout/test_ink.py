@@ -77,3 +77,13 @@ def test_a_page_opening_inside_a_list_item_keeps_its_items():
     from nougat_align.layout.blocks import _pieces
     text = "have occurred on each of the new lines.\n3. This is a shame.\n4. However, this outputs text."
     assert [c for c, _a, _b in _pieces(text, 0, len(text))] == ["List-item"] * 3
+
+
+def test_a_heading_word_the_gaps_gave_to_the_paragraph_below_is_the_headings():
+    # "6.3" at the top edge taken for a running head, "Complexity" (no trigram of its
+    # own) given to the paragraph below: the row prints the heading, so it is the heading's
+    ours, truth = _pages()
+    assert 6 in ours
+    got = _find(ours[6], "Section-header", "### 6.3 Complexity").boxes[0]
+    want = _truth_box(truth[6], "### 6.3 Complexity")
+    assert all(abs(a - b) <= 1.0 for a, b in zip(got, want)), (got, want)
