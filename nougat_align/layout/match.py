@@ -153,18 +153,23 @@ def float_regions(blocks: Sequence[Block], records: Sequence[FloatRecord], page:
 
 
 def assign(lines: Sequence[LineBox], blocks: Sequence[Block], regions: dict[str, FloatRecord],
-           split_at: Optional[float] = None) -> list[Optional[int]]:
+           split_at: Optional[float] = None, ink: Optional[dict] = None) -> list[Optional[int]]:
     """The block index of every non-furniture line of the page (None: no block);
-    ``split_at`` is the page's gutter (``boxes.gutter``)."""
+    ``split_at`` is the page's gutter (``boxes.gutter``); ``ink`` a float's drawings
+    and images by float id (``graphics.float_ink``)."""
     content = [k for k, ln in enumerate(lines) if ln.role != "furniture"]
     sub = [lines[k] for k in content]
     got = vote(sub, blocks)
+    ink = ink or {}
     owners = [(rec.region_boundary, b) for b, blk in enumerate(blocks) if blk.category in ("Picture", "Table")
               for rec in [regions.get(blk.float_id)] if rec is not None and rec.region_boundary is not None]
     boxes = [((r.x1, r.y1, r.x2, r.y2), b) for r, b in owners]
     for k, ln in enumerate(sub):  # inside a float's region: that float's
         if got[k] is None or blocks[got[k]].source == "" and ln.role == "float":
             b = _region_of(ln, boxes)
+            drawn = ink.get(blocks[b].float_id) if b is not None else None
+            if got[k] is not None and drawn is not None and _region_of(ln, [(drawn, b)]) is None:
+                continue  # running text in the region's margin, off the float's drawings
             if b is not None:
                 got[k] = b
     _fill_gaps(sub, blocks, got, split_at)

@@ -18,6 +18,7 @@ from typing import Optional, Sequence
 
 from nougat_align.layout import check
 from nougat_align.layout.blocks import Block, page_blocks
+from nougat_align.layout.graphics import float_ink, tight
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
 from nougat_align.layout.match import assign, float_regions, headings_at_the_edge
 from nougat_align.layout.order import reading_order
@@ -55,15 +56,23 @@ def _rec_box(b) -> Box:
     return (b.x1, b.y1, b.x2, b.y2)
 
 
-def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], regions: dict) -> list[Box]:
+def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], regions: dict,
+                 ink: dict) -> list[Box]:
     rec = regions.get(blk.float_id) if blk.float_id else None
     if blk.category in ("Picture", "Table") and rec is not None and rec.region_boundary is not None:
-        return [_rec_box(rec.region_boundary)]
+        return [tight(_rec_box(rec.region_boundary), ink.get(blk.float_id), [ln.inked for ln in mine])]
     if mine:
         return pieces(mine, split_at, whole=blk.category in ("Formula", "Table"))
     if blk.category == "Caption" and rec is not None and rec.caption_boundary is not None:
         return [_rec_box(rec.caption_boundary)]
     return []
+
+
+def _load(doc, i: int):
+    try:
+        return doc[i] if doc is not None else None
+    except Exception:  # a closed or broken document: the regions as the detector drew them
+        return None
 
 
 def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Block]:
@@ -82,14 +91,17 @@ def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Blo
 
 
 def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpage,
-                records: Sequence, first_id: int = 0) -> PageResult:
-    """The layout of kept page ``p``; element ids count from ``first_id``."""
+                records: Sequence, first_id: int = 0, doc=None) -> PageResult:
+    """The layout of kept page ``p``; element ids count from ``first_id``; ``doc`` (the
+    open PDF) gives the drawings of the page's floats."""
     blocks = page_blocks(md, p)
     lines = page_lines(pdf_page, page, textpage)
     kinds = {f.id: (f.kind, f.number) for f in md.floats if f.id in p.floats}
     regions = float_regions(blocks, records, p.page - 1, kinds)
     split_at = gutter(lines, pdf_page.width)
-    got = assign(lines, blocks, regions, split_at)
+    framed = {f: _rec_box(r.region_boundary) for f, r in regions.items() if r.region_boundary is not None}
+    ink = float_ink(_load(doc, p.page - 1) if framed else None, framed, pdf_page.width, pdf_page.height)
+    got = assign(lines, blocks, regions, split_at, ink)
     headings_at_the_edge(lines, blocks, got)
     W, H = pdf_page.width, pdf_page.height
     # (category, boxes, block or None, furniture text)
@@ -104,7 +116,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
     blocks = _run_in(blocks, by_block)
     for b, blk in enumerate(blocks):
         mine = by_block.get(b, [])
-        boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions)]
+        boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions, ink)]
         boxes = [x for x in boxes if x[2] > x[0] and x[3] > x[1]]
         if not boxes:
             printed_here = sum(w in on_page for w in blk.words)
@@ -175,7 +187,8 @@ def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "
         i = p.page - 1
         tp = textpages[i] if textpages is not None else None
         try:
-            r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id)
+            r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id,
+                            kept.get("doc"))
         except Exception as e:  # a page the layout cannot read costs its layout, not the paper
             r = PageResult(None, f"layout error: {type(e).__name__}")
         results[p.page] = r

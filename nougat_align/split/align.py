@@ -113,7 +113,7 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
     # else page by page (the same text: ``read_pages`` makes a text page with the same flags)
     textpages = pdf_text.textpages(doc, vectors=detect) if detect or keep is not None else None
     if keep is not None:
-        keep["textpages"] = textpages
+        keep["textpages"], keep["doc"] = textpages, doc  # the layout reads float drawings from the doc
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:

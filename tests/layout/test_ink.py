@@ -87,3 +87,14 @@ def test_a_heading_word_the_gaps_gave_to_the_paragraph_below_is_the_headings():
     got = _find(ours[6], "Section-header", "### 6.3 Complexity").boxes[0]
     want = _truth_box(truth[6], "### 6.3 Complexity")
     assert all(abs(a - b) <= 1.0 for a, b in zip(got, want)), (got, want)
+
+
+def test_a_picture_is_its_drawing_and_the_list_item_above_keeps_its_line():
+    # the detector's region takes in the item's second line ("English style.") and white space
+    ours, truth = _pages()
+    pic = next(e for e in ours[2].elements if e.category == "Picture").boxes[0]
+    want = next(e for e in truth[2]["elements"] if e["category"] == "Picture")["boxes"][0]
+    assert all(abs(a - b) <= 1.0 for a, b in zip(pic, want)), (pic, want)
+    item = next(e for e in ours[2].elements if e.text.startswith("4. The TeX box")).boxes[0]
+    want = _truth_box(truth[2], "4. The TeX box")
+    assert abs(item[3] - want[3]) <= 1.0, (item, want)
