@@ -2,7 +2,8 @@
 
 The float detector's region can be larger than the float (white space, a line of the
 paragraph next to it, a rule of the float below); layout boxes are tight around the ink.
-The page's drawn paths and placed images (MuPDF's bbox log, with line widths) are joined
+The page's drawn paths and placed images (as the detector read them: the vector blocks
+MuPDF's text page collects, with line widths, and the images' boxes) are joined
 into groups of touching boxes (a figure's frame and its curves are one group, each
 booktabs rule its own); a group belongs to the region that holds most of it, when that
 is at least half of it.  A float's ink is the union of its groups (None: none, as for a
@@ -10,31 +11,14 @@ table without rules).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
+
+import numpy as np
 
 from nougat_align.layout.boxes import Box, union
 
 TOUCH = 1.0  # points: boxes this close are one group
-MAX_BOXES = 3000  # a page drawing more than this: each box its own group (no joining)
-_KINDS = ("path", "image", "imgmask", "shade")
-
-
-def page_graphics(page, width: float, height: float) -> list[Box]:
-    """Boxes of the page's drawn paths, images and shadings (not text, not clips), the
-    page's background left out."""
-    try:
-        log = page.get_bboxlog()
-    except Exception:  # a page MuPDF cannot replay: no graphics
-        return []
-    out = []
-    for kind, (x0, y0, x1, y1) in log:
-        if not kind.startswith(("fill-", "stroke-")) or not kind.endswith(_KINDS):
-            continue
-        x0, y0, x1, y1 = max(x0, 0.0), max(y0, 0.0), min(x1, width), min(y1, height)
-        if x1 < x0 or y1 < y0 or (x1 - x0) * (y1 - y0) > 0.8 * width * height:
-            continue
-        out.append((x0, y0, x1, y1))
-    return out
+MAX_BOXES = 500  # more boxes near the floats (a dense plot): each its own group (no joining)
 
 
 def _touch(a: Box, b: Box) -> bool:
@@ -68,28 +52,39 @@ def groups(boxes: list[Box]) -> list[Box]:
     return [union(p) for p in parts.values()]
 
 
-def _share(g: Box, region: Box) -> float:
-    """How much of ``g`` lies in ``region`` (by area; by length for a rule)."""
-    w = min(g[2], region[2]) - max(g[0], region[0])
-    h = min(g[3], region[3]) - max(g[1], region[1])
-    if w < 0 or h < 0:
-        return 0.0
-    gw, gh = max(g[2] - g[0], 1e-3), max(g[3] - g[1], 1e-3)
-    return min(w / gw, 1.0) * min(h / gh, 1.0)
+def _shares(g: "np.ndarray", regions: "np.ndarray") -> "np.ndarray":
+    """How much of each box of ``g`` (n x 4) lies in each region (r x 4): n x r, by area
+    (by length for a rule)."""
+    w = np.minimum(g[:, None, 2], regions[None, :, 2]) - np.maximum(g[:, None, 0], regions[None, :, 0])
+    h = np.minimum(g[:, None, 3], regions[None, :, 3]) - np.maximum(g[:, None, 1], regions[None, :, 1])
+    gw = np.maximum(g[:, 2] - g[:, 0], 1e-3)[:, None]
+    gh = np.maximum(g[:, 3] - g[:, 1], 1e-3)[:, None]
+    out = np.minimum(w / gw, 1.0) * np.minimum(h / gh, 1.0)
+    out[(w < 0) | (h < 0)] = 0.0
+    return out
 
 
-def float_ink(page, regions: dict[str, Box], width: float, height: float) -> dict[str, Box]:
-    """Per float id (its region given), the union of the graphics groups it holds."""
-    if not regions or page is None:
+def float_ink(drawn: Sequence[Box], regions: dict[str, Box]) -> dict[str, Box]:
+    """Per float id (its region given), the union of the groups of the page's drawings
+    and images (``drawn``) it holds."""
+    if not regions or len(drawn) == 0:
         return {}
-    near = [b for b in page_graphics(page, width, height)
-            if any(_share(b, r) > 0 for r in regions.values())]
-    mine: dict[str, list[Box]] = {}
-    for g in groups(near):
-        fid, share = max(((f, _share(g, r)) for f, r in regions.items()), key=lambda x: x[1])
-        if share >= 0.5:
-            mine.setdefault(fid, []).append(g)
-    return {f: union(gs) for f, gs in mine.items()}
+    ids = list(regions)
+    boxes = np.asarray(drawn, dtype=float).reshape(-1, 4)
+    reg = np.asarray([regions[f] for f in ids], dtype=float)
+    near = boxes[(_shares(boxes, reg) > 0).any(axis=1)]
+    if not len(near):
+        return {}
+    grouped = np.asarray(groups([tuple(b) for b in near.tolist()]), dtype=float).reshape(-1, 4)
+    share = _shares(grouped, reg)
+    best = share.argmax(axis=1)
+    out = {}
+    for r, fid in enumerate(ids):
+        mine = grouped[(best == r) & (share[np.arange(len(grouped)), best] >= 0.5)]
+        if len(mine):
+            out[fid] = (float(mine[:, 0].min()), float(mine[:, 1].min()), float(mine[:, 2].max()),
+                        float(mine[:, 3].max()))
+    return out
 
 
 def tight(region: Box, ink: Optional[Box], lines: list[Box]) -> Box:

@@ -11,6 +11,7 @@ printed yet (a display equation) they are those, cut at their widest vertical ga
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Optional, Sequence
 
@@ -330,3 +331,22 @@ def headings_at_the_edge(lines: Sequence[LineBox], blocks: Sequence[Block], got:
 
 def _prints(lines: Sequence[LineBox], run: list[int], words: tuple[str, ...]) -> bool:
     return tuple(w for k in run for w in (lines[k].norm or norm_words(lines[k].text))) == tuple(words)
+
+
+_TAG = re.compile(r"^\(\s*([\w.\-]+)\s*\)$")
+
+
+def tags_beside_displays(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """An equation number the aligner took for a running foot or head (a display at the
+    page's bottom edge): a furniture line "(6)" on the row of a display's line, whose
+    markdown carries ``\\tag{6}``, is that display's."""
+    for k, ln in enumerate(lines):
+        m = _TAG.match(ln.text.strip()) if ln.role == "furniture" and got[k] is None else None
+        if m is None:
+            continue
+        for o, g in enumerate(got):
+            if (g is not None and blocks[g].category == "Formula" and _same_row(lines[o].box, ln.box)
+                    and f"\\tag{{{m.group(1)}}}" in blocks[g].text):
+                got[k] = g
+                ln.role = "body"
+                break

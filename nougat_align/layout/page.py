@@ -20,7 +20,7 @@ from nougat_align.layout import check
 from nougat_align.layout.blocks import Block, page_blocks
 from nougat_align.layout.graphics import float_ink, tight
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
-from nougat_align.layout.match import assign, float_regions, headings_at_the_edge
+from nougat_align.layout.match import assign, float_regions, headings_at_the_edge, tags_beside_displays
 from nougat_align.layout.order import reading_order
 from nougat_align.pdf.text import PdfPage
 from nougat_align.records import Alignment, Layout, LayoutElement, Markdown, PageLayout, PageText
@@ -68,13 +68,6 @@ def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], reg
     return []
 
 
-def _load(doc, i: int):
-    try:
-        return doc[i] if doc is not None else None
-    except Exception:  # a closed or broken document: the regions as the detector drew them
-        return None
-
-
 def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Block]:
     """A heading no line printed on its own, whose words open the next block's first line
     (a run-in head: "2.2. Group actions. Symmetries on ..."), is part of that element."""
@@ -91,18 +84,19 @@ def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Blo
 
 
 def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpage,
-                records: Sequence, first_id: int = 0, doc=None) -> PageResult:
-    """The layout of kept page ``p``; element ids count from ``first_id``; ``doc`` (the
-    open PDF) gives the drawings of the page's floats."""
+                records: Sequence, first_id: int = 0, drawn: Sequence = ()) -> PageResult:
+    """The layout of kept page ``p``; element ids count from ``first_id``; ``drawn``: the
+    boxes of the page's drawings and images (as the float detector read them)."""
     blocks = page_blocks(md, p)
     lines = page_lines(pdf_page, page, textpage)
     kinds = {f.id: (f.kind, f.number) for f in md.floats if f.id in p.floats}
     regions = float_regions(blocks, records, p.page - 1, kinds)
     split_at = gutter(lines, pdf_page.width)
     framed = {f: _rec_box(r.region_boundary) for f, r in regions.items() if r.region_boundary is not None}
-    ink = float_ink(_load(doc, p.page - 1) if framed else None, framed, pdf_page.width, pdf_page.height)
+    ink = float_ink(drawn, framed)
     got = assign(lines, blocks, regions, split_at, ink)
     headings_at_the_edge(lines, blocks, got)
+    tags_beside_displays(lines, blocks, got)
     W, H = pdf_page.width, pdf_page.height
     # (category, boxes, block or None, furniture text)
     found: list[tuple[str, list[Box], Optional[Block], str]] = []
@@ -188,7 +182,7 @@ def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "
         tp = textpages[i] if textpages is not None else None
         try:
             r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id,
-                            kept.get("doc"))
+                            (kept.get("graphics") or {}).get(i, ()))
         except Exception as e:  # a page the layout cannot read costs its layout, not the paper
             r = PageResult(None, f"layout error: {type(e).__name__}")
         results[p.page] = r

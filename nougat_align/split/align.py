@@ -113,14 +113,17 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
     # else page by page (the same text: ``read_pages`` makes a text page with the same flags)
     textpages = pdf_text.textpages(doc, vectors=detect) if detect or keep is not None else None
     if keep is not None:
-        keep["textpages"], keep["doc"] = textpages, doc  # the layout reads float drawings from the doc
+        keep["textpages"] = textpages
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
         from nougat_align.pdf.floats.detect import detect_floats
 
         texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
-        records = list(detect_floats(doc, textpages=textpages, page_texts=texts))
+        drawn: Optional[dict] = {} if keep is not None else None  # the layout tightens float boxes with them
+        records = list(detect_floats(doc, textpages=textpages, page_texts=texts, graphics_out=drawn))
+        if keep is not None:
+            keep["graphics"] = drawn
     else:
         records = _float_records(figures)
     del textpages

@@ -98,3 +98,20 @@ def test_a_picture_is_its_drawing_and_the_list_item_above_keeps_its_line():
     item = next(e for e in ours[2].elements if e.text.startswith("4. The TeX box")).boxes[0]
     want = _truth_box(truth[2], "4. The TeX box")
     assert abs(item[3] - want[3]) <= 1.0, (item, want)
+
+
+def test_an_equation_number_at_the_page_bottom_is_its_displays():
+    # "(6)" on the last text row: the aligner took it for a running foot
+    from nougat_align.html2md.convert import html_to_markdown as h2m
+    d = SYNTH.parent / "layout4-008"
+    md = h2m(d / "paper.html")
+    doc = open_pdf(d / "paper.pdf")
+    try:
+        keep: dict = {}
+        layout, _ = paper_layout(align_document(md, doc, "detect", keep=keep), keep)
+    finally:
+        doc.close()
+    page = next(p for p in layout.pages if p.page == 6)
+    eq = next(e for e in page.elements if e.category == "Formula" and "\\tag{6}" in e.text)
+    assert eq.boxes[0][2] > 535, eq.boxes
+    assert not any(e.category == "Page-footer" and e.text == "(6)" for e in page.elements)
