@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 from nougat_align.layout import check
 from nougat_align.layout.blocks import Block, page_blocks
 from nougat_align.layout.graphics import float_ink, tight
+from nougat_align.layout.ink import page_spans, span_ink, tall_words
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
 from nougat_align.layout.match import assign, float_regions, headings_at_the_edge, tags_beside_displays
 from nougat_align.layout.order import reading_order
@@ -68,6 +69,22 @@ def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], reg
     return []
 
 
+def _indices(blocks: list[Block], by_block: dict[int, list[LineBox]], lines: list[LineBox], textpage) -> None:
+    """A display's line with a raised or lowered index inside a word: its ink from the
+    page's spans, each in its own size (``ink.span_ink``); MuPDF's dict is read only then."""
+    heights = sorted(w[3] - w[1] for ln in lines if ln.role == "body" for w in ln.words[:1])
+    if not heights or textpage is None:
+        return
+    h = heights[len(heights) // 2]
+    todo = [ln for b, blk in enumerate(blocks) if blk.category == "Formula" for ln in by_block.get(b, ())
+            if tall_words(ln.words, h)]
+    spans = page_spans(textpage) if todo else []
+    for ln in todo:
+        ink = span_ink(spans, ln.box)
+        if ink is not None:
+            ln.ink = ink
+
+
 def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Block]:
     """A heading no line printed on its own, whose words open the next block's first line
     (a run-in head: "2.2. Group actions. Symmetries on ..."), is part of that element."""
@@ -108,6 +125,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
         if g is not None:
             by_block.setdefault(g, []).append(ln)
     blocks = _run_in(blocks, by_block)
+    _indices(blocks, by_block, lines, textpage)
     for b, blk in enumerate(blocks):
         mine = by_block.get(b, [])
         boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions, ink)]

@@ -115,3 +115,13 @@ def test_an_equation_number_at_the_page_bottom_is_its_displays():
     eq = next(e for e in page.elements if e.category == "Formula" and "\\tag{6}" in e.text)
     assert eq.boxes[0][2] > 535, eq.boxes
     assert not any(e.category == "Page-footer" and e.text == "(6)" for e in page.elements)
+
+
+def test_a_superscript_inside_a_word_does_not_raise_a_displays_top():
+    from nougat_align.layout.ink import span_ink, tall_words
+    # MuPDF's word "wn" (w^n): the font box reaches the index's font box top
+    assert tall_words([(260.6, 518.9, 276.0, 532.0, "wn")], 10.9)
+    assert not tall_words([(72.0, 376.8, 100.0, 387.7, "text")], 10.9)
+    spans = [(260.6, 521.1, 270.0, 532.0, "w"), (270.0, 518.9, 276.0, 526.5, "n")]
+    top = span_ink(spans, (260.6, 518.9, 276.0, 532.0))[1]
+    assert abs(top - 521.5) <= 0.5, top
