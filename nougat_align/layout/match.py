@@ -350,3 +350,21 @@ def tags_beside_displays(lines: Sequence[LineBox], blocks: Sequence[Block], got:
                 got[k] = g
                 ln.role = "body"
                 break
+
+
+def ends_taken_for_furniture(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """A short last line of an element ("1995." closing a reference) the aligner took for
+    a running head: a furniture line right below a line of a block (within a line height,
+    overlapping it across) whose words are that block's last words is that block's."""
+    for k, ln in enumerate(lines):
+        if ln.role != "furniture" or got[k] is not None or not ln.norm or k == 0:
+            continue
+        prev = next((i for i in range(k - 1, -1, -1) if lines[i].role != "furniture"), None)
+        if prev is None or got[prev] is None:
+            continue
+        above, h = lines[prev].box, ln.box[3] - ln.box[1]
+        close = 0 <= ln.box[1] - above[3] < h and min(ln.box[2], above[2]) > max(ln.box[0], above[0])
+        words = blocks[got[prev]].words
+        if close and len(words) > len(ln.norm) and tuple(words[-len(ln.norm):]) == tuple(ln.norm):
+            got[k] = got[prev]
+            ln.role = "body"

@@ -21,7 +21,8 @@ from nougat_align.layout.blocks import Block, page_blocks
 from nougat_align.layout.graphics import float_ink, tight
 from nougat_align.layout.ink import page_spans, span_ink, tall_words
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
-from nougat_align.layout.match import assign, float_regions, headings_at_the_edge, tags_beside_displays
+from nougat_align.layout.match import (assign, ends_taken_for_furniture, float_regions, headings_at_the_edge,
+                                       tags_beside_displays)
 from nougat_align.layout.order import reading_order
 from nougat_align.pdf.text import PdfPage
 from nougat_align.records import Alignment, Layout, LayoutElement, Markdown, PageLayout, PageText
@@ -114,6 +115,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
     got = assign(lines, blocks, regions, split_at, ink)
     headings_at_the_edge(lines, blocks, got)
     tags_beside_displays(lines, blocks, got)
+    ends_taken_for_furniture(lines, blocks, got)
     W, H = pdf_page.width, pdf_page.height
     # (category, boxes, block or None, furniture text)
     found: list[tuple[str, list[Box], Optional[Block], str]] = []

@@ -125,3 +125,18 @@ def test_a_superscript_inside_a_word_does_not_raise_a_displays_top():
     spans = [(260.6, 521.1, 270.0, 532.0, "w"), (270.0, 518.9, 276.0, 526.5, "n")]
     top = span_ink(spans, (260.6, 518.9, 276.0, 532.0))[1]
     assert abs(top - 521.5) <= 0.5, top
+
+
+def test_a_short_last_line_taken_for_a_running_head_is_its_elements():
+    from nougat_align.layout.blocks import Block
+    from nougat_align.layout.boxes import LineBox
+    from nougat_align.layout.match import ends_taken_for_furniture
+    lines = [LineBox(0, (50, 18, 160, 28), "Running Head", "furniture", ["running", "head"], False),
+             LineBox(1, (56, 52.8, 561, 63.7), "[6] W. Lindqvist. In Annual Symposium,", "body",
+                     ["6", "w", "lindqvist", "in", "annual", "symposium"], False),
+             LineBox(2, (72.8, 66.4, 97.7, 77.3), "1995.", "furniture", ["1995"], False)]
+    blk = Block(category="List-item", source="", start=0, end=46, text="* [6] W. Lindqvist. In Annual Symposium, 1995.",
+                words=("6", "w", "lindqvist", "in", "annual", "symposium", "1995"))
+    got = [None, 0, None]
+    ends_taken_for_furniture(lines, [blk], got)
+    assert got == [None, 0, 0] and lines[2].role == "body"
