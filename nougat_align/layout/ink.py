@@ -70,3 +70,30 @@ def word_ink(x0: float, y0: float, x1: float, y1: float, text: str) -> tuple[flo
     if ix1 <= ix0:
         ix0, ix1 = x0, x1
     return ix0, max(y0, base - top * size), ix1, min(y1, base + max(depth, -top + 0.05) * size)
+
+
+def tall_words(words, height: float) -> bool:
+    """A word whose font box is taller than one line of the page's text (``height``): a
+    base letter with a raised or lowered index in one MuPDF word ("wn" for w^n), whose
+    font box reaches the index's font box top while its ink does not."""
+    return any(w[3] - w[1] > 1.1 * height for w in words)
+
+
+def span_ink(spans, box) -> tuple[float, float, float, float] | None:
+    """The ink of the text spans (``(x0, y0, x1, y1, text)``, one font size each, from
+    MuPDF's dict) whose centres lie in ``box``: an index is its own span, in its size."""
+    inks = [word_ink(*s[:4], s[4].strip()) for s in spans if s[4].strip()
+            and box[0] <= (s[0] + s[2]) / 2 <= box[2] and box[1] <= (s[1] + s[3]) / 2 <= box[3]]
+    if not inks:
+        return None
+    return (min(b[0] for b in inks), min(b[1] for b in inks), max(b[2] for b in inks), max(b[3] for b in inks))
+
+
+def page_spans(textpage) -> list[tuple]:
+    """Every text span of the page: ``(x0, y0, x1, y1, text)``."""
+    try:
+        d = textpage.extractDICT()
+    except Exception:  # a page MuPDF cannot read again: no spans (the words' ink stays)
+        return []
+    return [(*s["bbox"], s["text"]) for b in d["blocks"] if b.get("type") == 0
+            for ln in b["lines"] for s in ln["spans"]]

@@ -11,6 +11,7 @@ printed yet (a display equation) they are those, cut at their widest vertical ga
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Optional, Sequence
 
@@ -153,18 +154,23 @@ def float_regions(blocks: Sequence[Block], records: Sequence[FloatRecord], page:
 
 
 def assign(lines: Sequence[LineBox], blocks: Sequence[Block], regions: dict[str, FloatRecord],
-           split_at: Optional[float] = None) -> list[Optional[int]]:
+           split_at: Optional[float] = None, ink: Optional[dict] = None) -> list[Optional[int]]:
     """The block index of every non-furniture line of the page (None: no block);
-    ``split_at`` is the page's gutter (``boxes.gutter``)."""
+    ``split_at`` is the page's gutter (``boxes.gutter``); ``ink`` a float's drawings
+    and images by float id (``graphics.float_ink``)."""
     content = [k for k, ln in enumerate(lines) if ln.role != "furniture"]
     sub = [lines[k] for k in content]
     got = vote(sub, blocks)
+    ink = ink or {}
     owners = [(rec.region_boundary, b) for b, blk in enumerate(blocks) if blk.category in ("Picture", "Table")
               for rec in [regions.get(blk.float_id)] if rec is not None and rec.region_boundary is not None]
     boxes = [((r.x1, r.y1, r.x2, r.y2), b) for r, b in owners]
     for k, ln in enumerate(sub):  # inside a float's region: that float's
         if got[k] is None or blocks[got[k]].source == "" and ln.role == "float":
             b = _region_of(ln, boxes)
+            drawn = ink.get(blocks[b].float_id) if b is not None else None
+            if got[k] is not None and drawn is not None and _region_of(ln, [(drawn, b)]) is None:
+                continue  # running text in the region's margin, off the float's drawings
             if b is not None:
                 got[k] = b
     _fill_gaps(sub, blocks, got, split_at)
@@ -306,13 +312,59 @@ def headings_at_the_edge(lines: Sequence[LineBox], blocks: Sequence[Block], got:
         mine = [k for k, g in enumerate(got) if g == b]
         rows = [lines[mine[0]]] if mine else [ln for ln in lines if ln.role == "furniture"]
         for anchor in rows:
+            # the row's lines left to right (a line the gaps gave to the paragraph below
+            # too: "Complexity" after a "6.3" taken for a running head); a run of them
+            # with the anchor in it that prints the heading's words exactly
             row = sorted((k for k, ln in enumerate(lines) if _same_row(ln.box, anchor.box)
-                          and (got[k] == b or ln.role == "furniture" and got[k] is None)),
+                          and (got[k] == b or got[k] is None or ln.role != "furniture")),
                          key=lambda k: lines[k].box[0])
-            words = [w for k in row for w in (lines[k].norm or norm_words(lines[k].text))]
-            extra = [k for k in row if got[k] != b]
-            if extra and tuple(words) == tuple(blk.words):
+            at = next(i for i, k in enumerate(row) if lines[k] is anchor)
+            run = next((row[i:j] for i in range(at + 1) for j in range(at + 1, len(row) + 1)
+                        if _prints(lines, row[i:j], blk.words)), None)
+            extra = [k for k in run or () if got[k] != b]
+            if extra:
                 for k in extra:
                     got[k] = b
                     lines[k].role = "body"
                 break
+
+
+def _prints(lines: Sequence[LineBox], run: list[int], words: tuple[str, ...]) -> bool:
+    return tuple(w for k in run for w in (lines[k].norm or norm_words(lines[k].text))) == tuple(words)
+
+
+_TAG = re.compile(r"^\(\s*([\w.\-]+)\s*\)$")
+
+
+def tags_beside_displays(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """An equation number the aligner took for a running foot or head (a display at the
+    page's bottom edge): a furniture line "(6)" on the row of a display's line, whose
+    markdown carries ``\\tag{6}``, is that display's."""
+    for k, ln in enumerate(lines):
+        m = _TAG.match(ln.text.strip()) if ln.role == "furniture" and got[k] is None else None
+        if m is None:
+            continue
+        for o, g in enumerate(got):
+            if (g is not None and blocks[g].category == "Formula" and _same_row(lines[o].box, ln.box)
+                    and f"\\tag{{{m.group(1)}}}" in blocks[g].text):
+                got[k] = g
+                ln.role = "body"
+                break
+
+
+def ends_taken_for_furniture(lines: Sequence[LineBox], blocks: Sequence[Block], got: list[Optional[int]]) -> None:
+    """A short last line of an element ("1995." closing a reference) the aligner took for
+    a running head: a furniture line right below a line of a block (within a line height,
+    overlapping it across) whose words are that block's last words is that block's."""
+    for k, ln in enumerate(lines):
+        if ln.role != "furniture" or got[k] is not None or not ln.norm or k == 0:
+            continue
+        prev = next((i for i in range(k - 1, -1, -1) if lines[i].role != "furniture"), None)
+        if prev is None or got[prev] is None:
+            continue
+        above, h = lines[prev].box, ln.box[3] - ln.box[1]
+        close = 0 <= ln.box[1] - above[3] < h and min(ln.box[2], above[2]) > max(ln.box[0], above[0])
+        words = blocks[got[prev]].words
+        if close and len(words) > len(ln.norm) and tuple(words[-len(ln.norm):]) == tuple(ln.norm):
+            got[k] = got[prev]
+            ln.role = "body"

@@ -18,8 +18,11 @@ from typing import Optional, Sequence
 
 from nougat_align.layout import check
 from nougat_align.layout.blocks import Block, page_blocks
+from nougat_align.layout.graphics import float_ink, tight
+from nougat_align.layout.ink import page_spans, span_ink, tall_words
 from nougat_align.layout.boxes import Box, LineBox, gutter, inside, page_lines, pieces, rounded
-from nougat_align.layout.match import assign, float_regions, headings_at_the_edge
+from nougat_align.layout.match import (assign, ends_taken_for_furniture, float_regions, headings_at_the_edge,
+                                       tags_beside_displays)
 from nougat_align.layout.order import reading_order
 from nougat_align.pdf.text import PdfPage
 from nougat_align.records import Alignment, Layout, LayoutElement, Markdown, PageLayout, PageText
@@ -55,15 +58,32 @@ def _rec_box(b) -> Box:
     return (b.x1, b.y1, b.x2, b.y2)
 
 
-def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], regions: dict) -> list[Box]:
+def _block_boxes(blk: Block, mine: list[LineBox], split_at: Optional[float], regions: dict,
+                 ink: dict) -> list[Box]:
     rec = regions.get(blk.float_id) if blk.float_id else None
     if blk.category in ("Picture", "Table") and rec is not None and rec.region_boundary is not None:
-        return [_rec_box(rec.region_boundary)]
+        return [tight(_rec_box(rec.region_boundary), ink.get(blk.float_id), [ln.inked for ln in mine])]
     if mine:
         return pieces(mine, split_at, whole=blk.category in ("Formula", "Table"))
     if blk.category == "Caption" and rec is not None and rec.caption_boundary is not None:
         return [_rec_box(rec.caption_boundary)]
     return []
+
+
+def _indices(blocks: list[Block], by_block: dict[int, list[LineBox]], lines: list[LineBox], textpage) -> None:
+    """A display's line with a raised or lowered index inside a word: its ink from the
+    page's spans, each in its own size (``ink.span_ink``); MuPDF's dict is read only then."""
+    heights = sorted(w[3] - w[1] for ln in lines if ln.role == "body" for w in ln.words[:1])
+    if not heights or textpage is None:
+        return
+    h = heights[len(heights) // 2]
+    todo = [ln for b, blk in enumerate(blocks) if blk.category == "Formula" for ln in by_block.get(b, ())
+            if tall_words(ln.words, h)]
+    spans = page_spans(textpage) if todo else []
+    for ln in todo:
+        ink = span_ink(spans, ln.box)
+        if ink is not None:
+            ln.ink = ink
 
 
 def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Block]:
@@ -82,15 +102,20 @@ def _run_in(blocks: list[Block], by_block: dict[int, list[LineBox]]) -> list[Blo
 
 
 def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpage,
-                records: Sequence, first_id: int = 0) -> PageResult:
-    """The layout of kept page ``p``; element ids count from ``first_id``."""
+                records: Sequence, first_id: int = 0, drawn: Sequence = ()) -> PageResult:
+    """The layout of kept page ``p``; element ids count from ``first_id``; ``drawn``: the
+    boxes of the page's drawings and images (as the float detector read them)."""
     blocks = page_blocks(md, p)
     lines = page_lines(pdf_page, page, textpage)
     kinds = {f.id: (f.kind, f.number) for f in md.floats if f.id in p.floats}
     regions = float_regions(blocks, records, p.page - 1, kinds)
     split_at = gutter(lines, pdf_page.width)
-    got = assign(lines, blocks, regions, split_at)
+    framed = {f: _rec_box(r.region_boundary) for f, r in regions.items() if r.region_boundary is not None}
+    ink = float_ink(drawn, framed)
+    got = assign(lines, blocks, regions, split_at, ink)
     headings_at_the_edge(lines, blocks, got)
+    tags_beside_displays(lines, blocks, got)
+    ends_taken_for_furniture(lines, blocks, got)
     W, H = pdf_page.width, pdf_page.height
     # (category, boxes, block or None, furniture text)
     found: list[tuple[str, list[Box], Optional[Block], str]] = []
@@ -102,9 +127,10 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
         if g is not None:
             by_block.setdefault(g, []).append(ln)
     blocks = _run_in(blocks, by_block)
+    _indices(blocks, by_block, lines, textpage)
     for b, blk in enumerate(blocks):
         mine = by_block.get(b, [])
-        boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions)]
+        boxes = [_clip(x, W, H) for x in _block_boxes(blk, mine, split_at, regions, ink)]
         boxes = [x for x in boxes if x[2] > x[0] and x[3] > x[1]]
         if not boxes:
             printed_here = sum(w in on_page for w in blk.words)
@@ -175,7 +201,8 @@ def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "
         i = p.page - 1
         tp = textpages[i] if textpages is not None else None
         try:
-            r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id)
+            r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id,
+                            (kept.get("graphics") or {}).get(i, ()))
         except Exception as e:  # a page the layout cannot read costs its layout, not the paper
             r = PageResult(None, f"layout error: {type(e).__name__}")
         results[p.page] = r

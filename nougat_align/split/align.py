@@ -120,7 +120,10 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
         from nougat_align.pdf.floats.detect import detect_floats
 
         texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
-        records = list(detect_floats(doc, textpages=textpages, page_texts=texts))
+        drawn: Optional[dict] = {} if keep is not None else None  # the layout tightens float boxes with them
+        records = list(detect_floats(doc, textpages=textpages, page_texts=texts, graphics_out=drawn))
+        if keep is not None:
+            keep["graphics"] = drawn
     else:
         records = _float_records(figures)
     del textpages

@@ -69,7 +69,8 @@ def _read_page(doc, number: int, flags: int, textpage=None) -> Page:
 
 
 def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None,
-                  page_texts: Optional[list[str]] = None) -> list[FloatRecord]:
+                  page_texts: Optional[list[str]] = None,
+                  graphics_out: Optional[dict] = None) -> list[FloatRecord]:
     """Every figure and table of a PDF: caption text, page (0-based) and boxes in points.
 
     ``pdf`` is a path or an open ``pymupdf.Document``.  Deterministic; ordered by
@@ -77,7 +78,8 @@ def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None,
     unencrypted PDF; an unreadable page is skipped with a logged warning.  ``textpages``
     (one MuPDF text page per page, made with TEXT_COLLECT_VECTORS) saves reading the pages
     again when the caller has them already; so does ``page_texts`` (each page's plain text,
-    which picks the pages worth a closer look).
+    which picks the pages worth a closer look).  ``graphics_out``, when given, gets the
+    boxes of the drawings and images of each page read (0-based page: boxes).
     """
     import pymupdf
 
@@ -85,7 +87,8 @@ def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None,
     pymupdf.TOOLS.mupdf_display_errors(False)
     doc, owned = open_pdf(pdf)
     try:
-        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS, textpages, page_texts)
+        return _detect(doc, pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_COLLECT_VECTORS, textpages, page_texts,
+                       graphics_out)
     finally:
         pymupdf.TOOLS.mupdf_display_errors(shown)
         if owned:
@@ -93,7 +96,7 @@ def detect_floats(pdf: Union[Path, str, Any], textpages: Optional[list] = None,
 
 
 def _detect(doc, flags: int, textpages: Optional[list] = None,
-            page_texts: Optional[list[str]] = None) -> list[FloatRecord]:
+            page_texts: Optional[list[str]] = None, graphics_out: Optional[dict] = None) -> list[FloatRecord]:
     pages: dict[int, Page] = {}
     for n in range(doc.page_count):
         try:
@@ -105,6 +108,8 @@ def _detect(doc, flags: int, textpages: Optional[list] = None,
             if page_texts is None and not _PAGE_FILTER_RE.search(tp.extractText()):
                 continue
             pages[n] = _read_page(doc, n, flags, tp)
+            if graphics_out is not None:
+                graphics_out[n] = pages[n].graphics
         except Exception as e:  # a broken page must not lose the paper
             log.warning("page %d: cannot read text (%s); skipped", n + 1, e)
     if not pages:
