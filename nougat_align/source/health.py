@@ -200,9 +200,10 @@ _PGF_NAME_RE = re.compile(
 
 def fallback_reason(health: dict, ok: bool, reason: str = "") -> str:
     """Why the fast conversion (its log read by :func:`parse_log`, ``ok``/``reason`` its
-    outcome) is worse than a full one would be; "" when it is not, or when no picture stub
-    was loaded (then the two are the same conversion)."""
-    if not health["stubs"]:
+    outcome) is worse than a full one would be; "" when it is not, when no picture stub
+    was loaded (then the two are the same conversion), or when the fast one ran out of time
+    or memory (the full one digests everything the fast one did, and the pictures too)."""
+    if not health["stubs"] or reason in (REASON_TIMEOUT, REASON_MEMORY):
         return ""
     if not ok:
         return f"fast conversion failed: {reason}"

@@ -146,6 +146,7 @@ def test_parse_log_reads_our_bindings_messages():
     assert health.fallback_reason(h, True) == "undefined in fast conversion: \\pgfplotstabletypeset"
     assert health.fallback_reason(h, False, "latexml fatal error") == \
         "fast conversion failed: latexml fatal error"
+    assert health.fallback_reason(h, False, health.REASON_TIMEOUT) == ""  # the full one is slower
 
 
 def test_full_conversion_has_no_stubs_on_its_path(tmp_path, monkeypatch):

@@ -1,0 +1,202 @@
+"""arXiv's own LaTeXML command line against nougat-align's conversion, per corpus paper
+(``python benchmarks/bulk_bench.py compare ...``; this module holds its work).
+
+    bulk_bench.py compare --side arxiv [--arxiv-limit 600] [--only a,b]   # arXiv's command
+    bulk_bench.py compare --side ours  [--bindings DIR]                   # latexml_to_html
+    bulk_bench.py compare --report [--count-timeout-at 600]
+
+arXiv's side is ``latexmlc --format=html5 --nodefaultresources --timestamp=0
+--preload=[nobibtex]latexml.sty`` in a private copy of the source, no speed options, no
+--path to our bindings; a run is stopped (its whole process group) at ``--arxiv-limit``
+seconds.  Runs recorded by ``bulk_bench.py options`` (config ``arxiv``, same command) in
+the same WORK are reused, not run again.  Ours is :func:`latexml_to_html` (fast conversion,
+full one when needed).  CPU seconds are the children's rusage (user + sys) around each run.
+
+``--report`` prints per paper: arXiv's CPU s and outcome, ours CPU s, mode and outcome,
+and whether our markdown (``html_to_markdown``: text, floats, footnotes) is identical to the
+markdown of arXiv's HTML (a full conversion) where that one finished; then totals, median
+and 90th percentile per paper and the total ratio.  A timed-out arXiv run counts its
+measured CPU seconds, and (second column set) ``--count-timeout-at`` seconds when that is
+larger: the limit a run may have been stopped at early to save CPU is said in the output.
+Everything goes under WORK (/tmp), nothing into the repository.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+ARXIV = ("--format=html5", "--nodefaultresources", "--timestamp=0", "--preload=[nobibtex]latexml.sty")
+
+
+def _cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def _records(path: Path) -> dict[str, dict]:
+    out = {}
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            out[r["slug"]] = r
+    return out
+
+
+def _append(path: Path, rec: dict) -> None:
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(rec) + "\n")
+    print(json.dumps(rec), flush=True)
+
+
+def run_arxiv(paper: Path, main: str, work: Path, limit: float) -> dict:
+    """arXiv's command on a private copy of ``paper/src``, stopped at ``limit`` seconds."""
+    out = work / "html" / "arxiv" / f"{paper.name}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = work / "tmp" / f"{paper.name}-arxiv"
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(paper / "src", tmp)
+    cmd = ["nice", "-n", "10", "latexmlc", *ARXIV, f"--destination={tmp / '_out' / 'paper.html'}", main]
+    before, t0 = _cpu(), time.monotonic()
+    timed_out = False
+    with open(tmp / "_latexmlc.log", "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=(tmp / main).parent, stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            proc.wait(timeout=limit)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+    wall, cpu = time.monotonic() - t0, _cpu() - before
+    html = tmp / "_out" / "paper.html"
+    ok = (not timed_out and proc.returncode == 0 and html.is_file()
+          and re.search(rb"<article\b", html.read_bytes()) is not None)
+    if ok:
+        shutil.copyfile(html, out)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"slug": paper.name, "config": "arxiv", "returncode": proc.returncode, "wall": round(wall, 2),
+            "cpu": round(cpu, 2), "html": str(out) if ok else "",
+            "outcome": "ok" if ok else ("timeout" if timed_out else "failed"), "limit": limit}
+
+
+def run_ours(paper: Path, work: Path, timeout: float) -> dict:
+    from nougat_align.source.latexml import latexml_to_html
+
+    out = work / "html" / "ours" / f"{paper.name}.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    before, t0 = _cpu(), time.monotonic()
+    report = latexml_to_html(paper / "src", out, timeout=timeout, check=False)
+    wall, cpu = time.monotonic() - t0, _cpu() - before
+    return {"slug": paper.name, "wall": round(wall, 2), "cpu": round(cpu, 2),
+            "outcome": "ok" if report.ok else report.reason, "detail": report.detail,
+            "mode": report.latexml_mode, "fallback_reason": report.fallback_reason,
+            "fast_seconds": report.fast_seconds, "full_seconds": report.full_seconds,
+            "pictures_skipped": report.pictures_skipped, "expl3_packages": list(report.expl3_packages),
+            "html": str(out) if report.ok else ""}
+
+
+def arxiv_runs(work: Path) -> dict[str, dict]:
+    """arXiv-command runs: ``options.jsonl`` (config arxiv, all finished) then ours."""
+    runs = {}
+    path = work / "options.jsonl"
+    if path.is_file():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            r = json.loads(line)
+            if r["config"] == "arxiv":
+                runs[r["slug"]] = {**r, "outcome": "ok" if r["html"] else "failed", "limit": None}
+    runs.update(_records(work / "arxiv-limited.jsonl"))
+    return runs
+
+
+def side(args, papers: list[Path], main_file) -> None:
+    work = Path(args.work)
+    work.mkdir(parents=True, exist_ok=True)
+    if args.side == "arxiv":
+        done = arxiv_runs(work)
+        for paper in papers:
+            if paper.name not in done:
+                _append(work / "arxiv-limited.jsonl", run_arxiv(paper, main_file(paper), work, args.arxiv_limit))
+        return
+    if args.bindings:  # e.g. another worktree's bindings (the expl3 stand-ins) before they are merged
+        from nougat_align.source import latexml as lx
+
+        lx.BINDINGS = Path(args.bindings).resolve()
+    done = _records(work / "ours.jsonl")
+    for paper in papers:
+        if paper.name not in done:
+            _append(work / "ours.jsonl", run_ours(paper, work, args.timeout))
+
+
+def _pct(values: list[float], q: float) -> float:
+    """The q-quantile, linear between closest ranks."""
+    v = sorted(values)
+    if not v:
+        return 0.0
+    k = (len(v) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def report(args, papers: list[Path]) -> None:
+    from nougat_align.html2md.convert import html_to_markdown
+
+    work = Path(args.work)
+    arxiv, ours = arxiv_runs(work), _records(work / "ours.jsonl")
+
+    def md(path: str):
+        m = html_to_markdown(Path(path))
+        return (m.text, [f.to_dict() for f in m.floats], [f.to_dict() for f in m.footnotes])
+
+    rows = []
+    print("| paper | arXiv CPU s | arXiv outcome | ours CPU s | mode | ours outcome | pictures skipped "
+          "| markdown identical to full |")
+    print("|---|--:|---|--:|---|---|--:|---|")
+    for paper in papers:
+        a, o = arxiv.get(paper.name), ours.get(paper.name)
+        if not a or not o:
+            print(f"| {paper.name} | {'-' if not a else a['cpu']} | {'not run' if not a else a['outcome']} "
+                  f"| {'-' if not o else o['cpu']} | | {'not run' if not o else o['outcome']} | | |")
+            continue
+        counted = a["cpu"]
+        outcome = a["outcome"]
+        if outcome == "timeout":
+            outcome = f"timeout at {a['limit']:g} s"
+            counted = max(a["cpu"], args.count_timeout_at)
+        if a["html"] and o["html"]:
+            same = "yes" if md(a["html"]) == md(o["html"]) else "NO"
+        else:
+            same = "n/a (arXiv's did not finish)" if not a["html"] else "n/a (ours failed)"
+        mode = o["mode"] + (f" ({o['fallback_reason']})" if o["fallback_reason"] else "")
+        print(f"| {paper.name} | {a['cpu']:.1f} | {outcome} | {o['cpu']:.1f} | {mode} | {o['outcome']} "
+              f"| {o['pictures_skipped']} | {same} |")
+        rows.append((paper.name, a["cpu"], counted, o["cpu"], o["outcome"] == "ok", same))
+    if not rows:
+        return
+    n = len(rows)
+    a_meas, a_count, ours_cpu = [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
+    print(f"\npapers compared: {n}; ours ok: {sum(r[4] for r in rows)}/{n}; markdown identical to the "
+          f"full conversion: {sum(r[5] == 'yes' for r in rows)}/{sum(r[5] in ('yes', 'NO') for r in rows)} "
+          "(where arXiv's finished)")
+    for label, values in (("arXiv, measured", a_meas),
+                          (f"arXiv, a timeout counted at {args.count_timeout_at:g} s", a_count),
+                          ("ours", ours_cpu)):
+        print(f"{label}: total {sum(values):.0f} CPU s, median {_pct(values, 0.5):.1f} s, "
+              f"p90 {_pct(values, 0.9):.1f} s per paper")
+    print(f"total ratio arXiv/ours: measured {sum(a_meas) / sum(ours_cpu):.2f}x, "
+          f"timeouts counted at {args.count_timeout_at:g} s {sum(a_count) / sum(ours_cpu):.2f}x")
+    limits = sorted({arxiv[r[0]]["limit"] for r in rows if arxiv[r[0]]["outcome"] == "timeout"})
+    if limits:
+        print(f"NOTE: arXiv runs that timed out were stopped at {', '.join(f'{x:g}' for x in limits)} s; "
+              f"the second arXiv line counts each at {args.count_timeout_at:g} s instead.")
