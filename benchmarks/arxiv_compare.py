@@ -3,6 +3,7 @@
 
     bulk_bench.py compare --side arxiv [--arxiv-limit 600] [--only a,b]   # arXiv's command
     bulk_bench.py compare --side ours  [--bindings DIR]                   # latexml_to_html
+    bulk_bench.py compare --side full  [--bindings DIR]                   # ... fast=False
     bulk_bench.py compare --report [--count-timeout-at 600]
 
 arXiv's side is ``latexmlc --format=html5 --nodefaultresources --timestamp=0
@@ -10,11 +11,14 @@ arXiv's side is ``latexmlc --format=html5 --nodefaultresources --timestamp=0
 --path to our bindings; a run is stopped (its whole process group) at ``--arxiv-limit``
 seconds.  Runs recorded by ``bulk_bench.py options`` (config ``arxiv``, same command) in
 the same WORK are reused, not run again.  Ours is :func:`latexml_to_html` (fast conversion,
-full one when needed).  CPU seconds are the children's rusage (user + sys) around each run.
+full one when needed); ``--side full`` is ``latexml_to_html(fast=False)`` (no picture
+stubs), run only on papers whose source loads a package the stubs replace (for the others
+the fast conversion IS the full one: no stub is loaded).  CPU seconds are the children's rusage (user + sys) around each run.
 
 ``--report`` prints per paper: arXiv's CPU s and outcome, ours CPU s, mode and outcome,
 and whether our markdown (``html_to_markdown``: text, floats, footnotes) is identical to the
-markdown of arXiv's HTML (a full conversion) where that one finished; then totals, median
+markdown of our full conversion where that one finished (and, for information, to arXiv's:
+that differs by our other choices too: the main file, natbib labels, --noparse); then totals, median
 and 90th percentile per paper and the total ratio.  A timed-out arXiv run counts its
 measured CPU seconds, and (second column set) ``--count-timeout-at`` seconds when that is
 larger: the limit a run may have been stopped at early to save CPU is said in the output.
@@ -90,13 +94,27 @@ def run_arxiv(paper: Path, main: str, work: Path, limit: float) -> dict:
             "outcome": "ok" if ok else ("timeout" if timed_out else "failed"), "limit": limit}
 
 
-def run_ours(paper: Path, work: Path, timeout: float) -> dict:
+def uses_stubbed_package(paper: Path) -> bool:
+    """Does the source load a package that bindings/pictures/ replaces?"""
+    from nougat_align.source.latexml import PICTURES
+
+    names = {p.name[:-len(".sty.ltxml")] for p in PICTURES.glob("*.sty.ltxml")} - {"nougat-pictures"}
+    pattern = re.compile(r"\\(?:usepackage|RequirePackage)\s*(?:\[[^\]]*\])?\s*\{([^}]*)\}")
+    for path in (paper / "src").rglob("*"):
+        if path.suffix in (".tex", ".sty", ".cls") and path.is_file():
+            for m in pattern.finditer(path.read_text(encoding="utf-8", errors="replace")):
+                if names & {x.strip() for x in m.group(1).split(",")}:
+                    return True
+    return False
+
+
+def run_ours(paper: Path, work: Path, timeout: float, fast: bool = True) -> dict:
     from nougat_align.source.latexml import latexml_to_html
 
-    out = work / "html" / "ours" / f"{paper.name}.html"
+    out = work / "html" / ("ours" if fast else "full") / f"{paper.name}.html"
     out.parent.mkdir(parents=True, exist_ok=True)
     before, t0 = _cpu(), time.monotonic()
-    report = latexml_to_html(paper / "src", out, timeout=timeout, check=False)
+    report = latexml_to_html(paper / "src", out, timeout=timeout, check=False, fast=fast)
     wall, cpu = time.monotonic() - t0, _cpu() - before
     return {"slug": paper.name, "wall": round(wall, 2), "cpu": round(cpu, 2),
             "outcome": "ok" if report.ok else report.reason, "detail": report.detail,
@@ -132,10 +150,11 @@ def side(args, papers: list[Path], main_file) -> None:
         from nougat_align.source import latexml as lx
 
         lx.BINDINGS = Path(args.bindings).resolve()
-    done = _records(work / "ours.jsonl")
+    name = "ours.jsonl" if args.side == "ours" else "full.jsonl"
+    done = _records(work / name)
     for paper in papers:
-        if paper.name not in done:
-            _append(work / "ours.jsonl", run_ours(paper, work, args.timeout))
+        if paper.name not in done and (args.side == "ours" or uses_stubbed_package(paper)):
+            _append(work / name, run_ours(paper, work, args.timeout, fast=args.side == "ours"))
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -153,7 +172,11 @@ def report(args, papers: list[Path]) -> None:
     from nougat_align.html2md.convert import html_to_markdown
 
     work = Path(args.work)
-    arxiv, ours = arxiv_runs(work), _records(work / "ours.jsonl")
+    arxiv, ours, full = arxiv_runs(work), _records(work / "ours.jsonl"), _records(work / "full.jsonl")
+    from nougat_align.source import latexml as lx
+
+    if args.bindings:
+        lx.BINDINGS = Path(args.bindings).resolve()
 
     def md(path: str):
         m = html_to_markdown(Path(path))
@@ -161,8 +184,8 @@ def report(args, papers: list[Path]) -> None:
 
     rows = []
     print("| paper | arXiv CPU s | arXiv outcome | ours CPU s | mode | ours outcome | pictures skipped "
-          "| markdown identical to full |")
-    print("|---|--:|---|--:|---|---|--:|---|")
+          "| our full CPU s | markdown identical to our full | ... to arXiv's |")
+    print("|---|--:|---|--:|---|---|--:|--:|---|---|")
     for paper in papers:
         a, o = arxiv.get(paper.name), ours.get(paper.name)
         if not a or not o:
@@ -175,20 +198,36 @@ def report(args, papers: list[Path]) -> None:
             outcome = f"timeout at {a['limit']:g} s"
             counted = max(a["cpu"], args.count_timeout_at)
         if a["html"] and o["html"]:
-            same = "yes" if md(a["html"]) == md(o["html"]) else "NO"
+            vs_arxiv = "yes" if md(a["html"]) == md(o["html"]) else "no"
         else:
-            same = "n/a (arXiv's did not finish)" if not a["html"] else "n/a (ours failed)"
+            vs_arxiv = "n/a"
+        f = full.get(paper.name)
+        full_cpu = "-"
+        if not o["html"]:
+            same = "n/a (ours failed)"
+        elif o["mode"] == "full":
+            same, full_cpu = "yes (is the full one)", f"{o['cpu']:.1f}"
+        elif f is None and not uses_stubbed_package(paper):
+            same = "yes (no picture package: same run)"
+        elif f is None:
+            same = "not run"
+        elif not f["html"]:
+            same, full_cpu = f"n/a (full: {f['outcome']})", f"{f['cpu']:.1f}"
+        else:
+            same = "yes" if md(f["html"]) == md(o["html"]) else "NO"
+            full_cpu = f"{f['cpu']:.1f}"
         mode = o["mode"] + (f" ({o['fallback_reason']})" if o["fallback_reason"] else "")
         print(f"| {paper.name} | {a['cpu']:.1f} | {outcome} | {o['cpu']:.1f} | {mode} | {o['outcome']} "
-              f"| {o['pictures_skipped']} | {same} |")
+              f"| {o['pictures_skipped']} | {full_cpu} | {same} | {vs_arxiv} |")
         rows.append((paper.name, a["cpu"], counted, o["cpu"], o["outcome"] == "ok", same))
     if not rows:
         return
     n = len(rows)
     a_meas, a_count, ours_cpu = [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
-    print(f"\npapers compared: {n}; ours ok: {sum(r[4] for r in rows)}/{n}; markdown identical to the "
-          f"full conversion: {sum(r[5] == 'yes' for r in rows)}/{sum(r[5] in ('yes', 'NO') for r in rows)} "
-          "(where arXiv's finished)")
+    judged = [r for r in rows if r[5].startswith(("yes", "NO"))]
+    print(f"\npapers compared: {n}; ours ok: {sum(r[4] for r in rows)}/{n}; markdown identical to our "
+          f"full conversion: {sum(r[5].startswith('yes') for r in judged)}/{len(judged)} "
+          "(where the full one finished)")
     for label, values in (("arXiv, measured", a_meas),
                           (f"arXiv, a timeout counted at {args.count_timeout_at:g} s", a_count),
                           ("ours", ours_cpu)):

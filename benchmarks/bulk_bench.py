@@ -400,7 +400,7 @@ def main(argv=None) -> None:
     p = sub.add_parser("compare", help="arXiv's latexmlc command vs ours: CPU, outcome, mode, markdown")
     p.add_argument("--corpus", default=str(CORPUS))
     p.add_argument("--work", default="/tmp/na-pictures-bench")
-    p.add_argument("--side", choices=("arxiv", "ours"), default="")
+    p.add_argument("--side", choices=("arxiv", "ours", "full"), default="")
     p.add_argument("--report", action="store_true")
     p.add_argument("--arxiv-limit", type=float, default=600.0, help="stop an arXiv-side run after this many s")
     p.add_argument("--count-timeout-at", type=float, default=600.0,

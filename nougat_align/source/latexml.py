@@ -296,7 +296,7 @@ def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_
 
 
 def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int = 4096,
-                    check: bool = True, source_name: str = "") -> ConversionReport:
+                    check: bool = True, source_name: str = "", fast: bool = True) -> ConversionReport:
     """Convert the arXiv source ``src`` to LaTeXML HTML at ``out``; return the health report.
 
     ``out`` is written atomically and only on success; the report always goes to
@@ -305,7 +305,8 @@ def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int =
     ``timeout`` (seconds, scaled up for large sources by :func:`time_limit`) and
     ``memory_mb`` (address space; 0 = unlimited) bound latexmlc.  ``source_name`` is what
     the report calls the source (default: ``src``; a bulk tar member's ``TAR:MEMBER``).
-    The fast conversion runs first, the full one only when needed (see the module's doc).
+    The fast conversion runs first, the full one only when needed (see the module's doc);
+    ``fast=False`` runs the full one only (mode ``full``, no fallback reason).
     """
     src, out = Path(src), Path(out)
     exe = _find_latexmlc()  # a missing tool is the machine's problem: no report, no cache
@@ -332,35 +333,46 @@ def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int =
                     bibliography_source=bibliography, time_limit=limit)
         outs = work / "out"
         outs.mkdir()
-        fast = _attempt(exe, root / main.path, root, outs / "fast.html", limit, memory_mb,
-                        bibliography, pictures=True)
-        reason = fallback_reason(fast.health, fast.ok, fast.reason)
-        kept, fields = fast, dict(latexml_mode=MODE_FAST, fast_seconds=fast.run.seconds)
+        if not fast:
+            full_run = _attempt(exe, root / main.path, root, outs / "full.html", limit, memory_mb,
+                                bibliography)
+            return _finish(out, check, full_run, base, full_run.health["expl3"],
+                           latexml_mode=MODE_FULL, full_seconds=full_run.run.seconds)
+        fast_run = _attempt(exe, root / main.path, root, outs / "fast.html", limit, memory_mb,
+                            bibliography, pictures=True)
+        reason = fallback_reason(fast_run.health, fast_run.ok, fast_run.reason)
+        kept, fields = fast_run, dict(latexml_mode=MODE_FAST, fast_seconds=fast_run.run.seconds)
         if reason:
-            full = _attempt(exe, root / main.path, root, outs / "full.html",
-                            round(limit * FULL_LIMIT_SCALE, 1), memory_mb, bibliography)
-            fields.update(fallback_reason=reason, full_seconds=full.run.seconds)
-            if full.ok or not fast.ok:
-                kept = full
+            full_run = _attempt(exe, root / main.path, root, outs / "full.html",
+                                round(limit * FULL_LIMIT_SCALE, 1), memory_mb, bibliography)
+            fields.update(fallback_reason=reason, full_seconds=full_run.run.seconds)
+            if full_run.ok or not fast_run.ok:
+                kept = full_run
                 fields["latexml_mode"] = MODE_FULL
             else:  # the full one failed: keep the fast document, and say so
-                fields["detail"] = f"full conversion failed ({full.reason}: {full.detail}); fast HTML kept"
-        seconds = round(fields["fast_seconds"] + fields.get("full_seconds", 0.0), 2)
-        expl3 = sorted(set(fast.health["expl3"]) | set(full.health["expl3"] if reason else ()))
-        h = kept.health
-        report = ConversionReport(
-            ok=kept.ok, reason=kept.reason, detail=" ".join(fields.pop("detail", kept.detail).split()),
-            html=str(out) if kept.ok else "", seconds=seconds, has_article=kept.has_article,
-            error_count=count_ltx_errors(kept.html), errors=h["errors"],
-            warnings=h["warnings"], fatal=h["fatal"],
-            undefined_macros=tuple(h["undefined"]),
-            missing_packages=tuple(h["packages"]), missing_files=tuple(h["files"]),
-            messages=tuple(h["messages"]), returncode=kept.run.returncode,
-            expl3_packages=tuple(expl3),
-            pictures_skipped=h["skipped"] if fields["latexml_mode"] == MODE_FAST else 0,
-            **fields, **base)
-        if report.ok:
-            write_bytes_atomic(out, kept.html_bytes)
+                fields["detail"] = f"full conversion failed ({full_run.reason}: {full_run.detail}); fast HTML kept"
+        expl3 = set(fast_run.health["expl3"]) | set(full_run.health["expl3"] if reason else ())
+        return _finish(out, check, kept, base, expl3, **fields)
+
+
+def _finish(out: Path, check: bool, kept: _Attempt, base: dict, expl3, **fields) -> ConversionReport:
+    """The report of the conversion ``kept`` (``fields``: mode, seconds, fallback), its HTML
+    written to ``out`` when it is good; raised for when it is not and ``check``."""
+    h = kept.health
+    detail = fields.pop("detail", kept.detail)
+    seconds = round(fields.get("fast_seconds", 0.0) + fields.get("full_seconds", 0.0), 2)
+    report = ConversionReport(
+        ok=kept.ok, reason=kept.reason, detail=" ".join(detail.split()),
+        html=str(out) if kept.ok else "", seconds=seconds, has_article=kept.has_article,
+        error_count=count_ltx_errors(kept.html), errors=h["errors"], warnings=h["warnings"],
+        fatal=h["fatal"], undefined_macros=tuple(h["undefined"]),
+        missing_packages=tuple(h["packages"]), missing_files=tuple(h["files"]),
+        messages=tuple(h["messages"]), returncode=kept.run.returncode,
+        expl3_packages=tuple(sorted(expl3)),
+        pictures_skipped=h["skipped"] if fields["latexml_mode"] == MODE_FAST else 0,
+        **fields, **base)
+    if report.ok:
+        write_bytes_atomic(out, kept.html_bytes)
     _write_report(out, report)
     if not report.ok and check:
         _raise_for(report)
