@@ -98,6 +98,20 @@ def test_pgfplotstable_in_text_asks_for_the_full_conversion(tmp_path):
     assert reason == "picture stub: \\pgfplotstabletypeset needs pgfplotstable"
 
 
+def test_unevaluated_pgfmath_value_is_a_problem_only_where_the_text_uses_it(tmp_path):
+    """pictures.tex sets \\halfwidth from \\linewidth (not plain arithmetic) for a picture
+    only: no fallback there (test above).  lazy.tex prints such a value: fallback."""
+    require_tool("latexmlc")
+    root = tmp_path / "src"
+    root.mkdir()
+    shutil.copy(PICTURES / "lazy.tex", root / "lazy.tex")
+    fast = lx._attempt(shutil.which("latexmlc"), root / "lazy.tex", root, tmp_path / "fast.html",
+                       120, 4096, lx.BIB_NONE, pictures=True)
+    assert fast.ok
+    reason = health.fallback_reason(fast.health, fast.ok, fast.reason)
+    assert reason.startswith("picture stub: \\scale from \\pgfmathsetmacro could not be evaluated"), reason
+
+
 def test_full_failure_keeps_the_fast_document(tmp_path, monkeypatch):
     """The full conversion times out: the fast HTML is kept, and the report says so."""
     require_tool("latexmlc")
