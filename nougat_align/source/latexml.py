@@ -80,6 +80,8 @@ PICTURES = BINDINGS / PICTURES_DIRNAME
 LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
                     "--noparse", "--nographicimages", "--nopictureimages")
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"
+# bindings/nougat-errors.sty.ltxml: LaTeXML's limit of 100 errors raised to 1000
+MAX_ERRORS = "--preload=nougat-errors.sty"
 
 BIB_BBL, BIB_BIBTEX, BIB_LATEXML, BIB_INLINE, BIB_NONE = "bbl", "bibtex", "latexml", "inline", "none"
 BIBTEX_TIMEOUT = 120.0  # each of the pdflatex and bibtex runs that make a missing .bbl
@@ -216,7 +218,7 @@ def _run_latexmlc(exe: str, main: Path, root: Path, dest: Path, timeout: float,
     rather than ``preexec_fn`` (not safe in a multi-threaded parent such as a Dask worker).
     """
     preload = () if bibliography == BIB_LATEXML else (NOBIBTEX,)
-    cmd = [exe, *LATEXMLC_OPTIONS, *preload, f"--timeout={int(timeout) + 60}",  # ours fires first
+    cmd = [exe, *LATEXMLC_OPTIONS, *preload, MAX_ERRORS, f"--timeout={int(timeout) + 60}",  # ours fires first
            *((f"--path={PICTURES}",) if pictures else ()),
            f"--path={BINDINGS}", f"--path={root}", f"--destination={dest}", main.name]
     if memory_mb and memory_mb > 0:
