@@ -140,9 +140,27 @@ def arxiv_runs(work: Path) -> dict[str, dict]:
         for line in path.read_text(encoding="utf-8").splitlines():
             r = json.loads(line)
             if r["config"] == "arxiv":
-                runs[r["slug"]] = {**r, "outcome": "ok" if r["html"] else "failed", "limit": None}
+                ok = bool(r["html"]) and re.search(rb"<article\b", Path(r["html"]).read_bytes()) is not None
+                outcome = "ok" if ok else ("latexmlc's own --timeout (600 s wall)" if r["wall"] >= 600
+                                           else "failed")
+                runs[r["slug"]] = {**r, "outcome": outcome, "limit": None, "html": r["html"] if ok else ""}
     runs.update(_records(work / "arxiv-limited.jsonl"))
     return runs
+
+
+def use_bindings(extra: Path, work: Path, name: str) -> None:
+    """Convert with our bindings plus ``extra``'s (e.g. another worktree's expl3 stand-ins
+    before they are merged): a merged copy under WORK, ours winning a name both have; the
+    picture stubs stay ours (``PICTURES``)."""
+    from nougat_align.source import latexml as lx
+
+    merged = work / f"bindings-{name}"  # one per side: two sides may run at once
+    shutil.rmtree(merged, ignore_errors=True)
+    shutil.copytree(lx.BINDINGS, merged, ignore=shutil.ignore_patterns(lx.PICTURES.name))
+    for path in Path(extra).glob("*.ltxml"):
+        if not (merged / path.name).exists():
+            shutil.copy(path, merged / path.name)
+    lx.BINDINGS = merged
 
 
 def side(args, papers: list[Path], main_file) -> None:
@@ -154,16 +172,33 @@ def side(args, papers: list[Path], main_file) -> None:
             if paper.name not in done:
                 _append(work / "arxiv-limited.jsonl", run_arxiv(paper, main_file(paper), work, args.arxiv_limit))
         return
-    if args.bindings:  # e.g. another worktree's bindings (the expl3 stand-ins) before they are merged
-        from nougat_align.source import latexml as lx
-
-        lx.BINDINGS = Path(args.bindings).resolve()
+    if args.bindings:
+        use_bindings(Path(args.bindings), work, args.side)
     name = "ours.jsonl" if args.side == "ours" else "full.jsonl"
     done = _records(work / name)
+    if args.side == "full":  # the cheapest first (arXiv's CPU seconds), so most finish early
+        cost = {slug: r["cpu"] for slug, r in arxiv_runs(work).items()}
+        papers = sorted(papers, key=lambda p: cost.get(p.name, 1e9) if arxiv_runs(work).get(p.name, {}).get("html") else 1e9)
     for paper in papers:
         if paper.name not in done and (args.side == "ours" or uses_stubbed_package(paper)):
             _append(work / name, run_ours(paper, main_file(paper), work, args.timeout,
                                           fast=args.side == "ours"))
+
+
+# What LaTeXML makes of a picture when it digests one and the markdown keeps: a formula
+# holding a tikz-cd diagram as TeX, node text leaking as a paragraph.  "Outside pictures"
+# compares the markdown with these taken out (and floats without their text offsets).
+_PICTURE_TEX = re.compile(r"\\tikzcd|\\begin\{tikzpicture\}|\\tikz\b|\\arrow\[|\\addplot|\\pgf")
+_MATH_SPAN = re.compile(r"\\\[.*?\\\]|\\\(.*?\\\)", re.S)
+
+
+def outside_pictures(md: tuple) -> tuple:
+    text, floats, notes = md
+    text = _MATH_SPAN.sub(lambda m: "" if _PICTURE_TEX.search(m.group(0)) else m.group(0), text)
+    blocks = [" ".join(b.split()) for b in text.split("\n\n")]
+    blocks = [b for b in blocks if b and not _PICTURE_TEX.search(b)]
+    strip = lambda items: [{k: v for k, v in x.items() if k != "anchor"} for x in items]
+    return blocks, strip(floats), strip(notes)
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -182,10 +217,7 @@ def report(args, papers: list[Path]) -> None:
 
     work = Path(args.work)
     arxiv, ours, full = arxiv_runs(work), _records(work / "ours.jsonl"), _records(work / "full.jsonl")
-    from nougat_align.source import latexml as lx
 
-    if args.bindings:
-        lx.BINDINGS = Path(args.bindings).resolve()
 
     def md(path: str):
         m = html_to_markdown(Path(path))
@@ -203,7 +235,7 @@ def report(args, papers: list[Path]) -> None:
             continue
         counted = a["cpu"]
         outcome = a["outcome"]
-        if outcome == "timeout":
+        if outcome == "timeout":  # stopped by us at --arxiv-limit: also counted at --count-timeout-at
             outcome = f"timeout at {a['limit']:g} s"
             counted = max(a["cpu"], args.count_timeout_at)
         if a["html"] and o["html"]:
@@ -223,7 +255,9 @@ def report(args, papers: list[Path]) -> None:
         elif not f["html"]:
             same, full_cpu = f"n/a (full: {f['outcome']})", f"{f['cpu']:.1f}"
         else:
-            same = "yes" if md(f["html"]) == md(o["html"]) else "NO"
+            mo, mf = md(o["html"]), md(f["html"])
+            same = ("yes" if mo == mf else "yes outside pictures" if outside_pictures(mo) == outside_pictures(mf)
+                    else "NO")
             full_cpu = f"{f['cpu']:.1f}"
         mode = o["mode"] + (f" ({o['fallback_reason']})" if o["fallback_reason"] else "")
         print(f"| {paper.name} | {a['cpu']:.1f} | {outcome} | {o['cpu']:.1f} | {mode} | {o['outcome']} "
