@@ -26,6 +26,7 @@ Everything goes under WORK (/tmp), nothing into the repository.
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -201,6 +202,30 @@ def outside_pictures(md: tuple) -> tuple:
     return blocks, strip(floats), strip(notes)
 
 
+_DISPLAY = re.compile(r"\\\[.*?\\\]", re.S)
+
+
+def picture_formulas_only(ours: tuple, full: tuple) -> int:
+    """How many display formulas alone tell ``ours`` from ``full`` (both outside_pictures'd),
+    or -1 when something else differs.  A picture in a display (string diagrams, tikz-cd
+    with other macros) is, in the full conversion, a formula of its node labels (``\\[f A X
+    B\\]``); in ours it is skipped, so the formula is empty or gone."""
+    (bo, fo, no), (bf, ff, nf) = ours, full
+    if fo != ff or no != nf:
+        return -1
+    count = 0
+    sm = difflib.SequenceMatcher(None, bf, bo, autojunk=False)
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            continue
+        left = [" ".join(_DISPLAY.sub("", b).split()) for b in bf[i1:i2]]
+        right = [" ".join(_DISPLAY.sub("", b).split()) for b in bo[j1:j2]]
+        if [x for x in left if x] != [x for x in right if x]:
+            return -1
+        count += sum(len(_DISPLAY.findall(b)) for b in bf[i1:i2])
+    return count
+
+
 def _pct(values: list[float], q: float) -> float:
     """The q-quantile, linear between closest ranks."""
     v = sorted(values)
@@ -256,10 +281,16 @@ def report(args, papers: list[Path]) -> None:
             same, full_cpu = f"n/a (full: {f['outcome']})", f"{f['cpu']:.1f}"
         else:
             mo, mf = md(o["html"]), md(f["html"])
-            same = ("yes" if mo == mf else "yes outside pictures" if outside_pictures(mo) == outside_pictures(mf)
+            po, pf = outside_pictures(mo), outside_pictures(mf)
+            n_pic = picture_formulas_only(po, pf) if po != pf else 0
+            same = ("yes" if mo == mf else "yes outside pictures" if po == pf
+                    else f"yes outside pictures ({n_pic} display formulas of picture labels)" if n_pic > 0
                     else "NO")
             full_cpu = f"{f['cpu']:.1f}"
-        mode = o["mode"] + (f" ({o['fallback_reason']})" if o["fallback_reason"] else "")
+        mode = o["mode"]
+        if o["fallback_reason"]:
+            kept = ", full one failed, fast kept" if o["mode"] == "fast" else ""
+            mode += f" (fallback: {o['fallback_reason']}{kept}; full {o['full_seconds']:.0f} s wall)"
         print(f"| {paper.name} | {a['cpu']:.1f} | {outcome} | {o['cpu']:.1f} | {mode} | {o['outcome']} "
               f"| {o['pictures_skipped']} | {full_cpu} | {same} | {vs_arxiv} |")
         rows.append((paper.name, a["cpu"], counted, o["cpu"], o["outcome"] == "ok", same))
