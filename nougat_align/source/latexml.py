@@ -31,10 +31,14 @@ picture stubs (``bindings/pictures/``, see ``nougat-pictures.sty.ltxml``) first 
 path: pictures are read raw and skipped, pgfmath arithmetic used in the text is evaluated.
 When the fast result is worse than a full one would be (:func:`health.fallback_reason`: a
 stub said it could not do something, a pgf/TikZ macro was undefined, or the fast run failed
-while a stub was loaded) the FULL conversion runs, without the stubs and with a larger
-limit (``FULL_LIMIT_SCALE``: digesting the pictures is the slow path); if that fails while
-the fast one made a document, the fast HTML is kept and the report says so.
-``report.latexml_mode`` is ``fast`` or ``full``.
+while a stub was loaded) the FULL conversion runs: without the stubs, so the document's real
+pgf/TikZ packages load and define what its text uses, but with the picture bodies still
+skipped from ``\\begin{document}`` on (``bindings/nougat-skip-pictures.sty.ltxml``: digesting
+them is the slow path, and the markdown never reads them), with a larger limit
+(``FULL_LIMIT_SCALE``); if that fails while the fast one made a document, the fast HTML is
+kept and the report says so.  ``report.latexml_mode`` is ``fast`` or ``full``;
+``latexml_to_html(fast=False)`` runs the complete conversion, pictures digested (the
+benchmark's reference).
 
 Health goes into a :class:`ConversionReport` (:mod:`nougat_align.source.health`), written as a JSON sidecar ``PAPER.latexml.json``
 beside ``PAPER.html`` for successes and failures alike.  A failure raises ``InputError``
@@ -82,6 +86,8 @@ LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"
 # bindings/nougat-errors.sty.ltxml: LaTeXML's limit of 100 errors raised to 1000
 MAX_ERRORS = "--preload=nougat-errors.sty"
+# bindings/nougat-skip-pictures.sty.ltxml: the fallback's real packages, picture bodies skipped
+SKIP_PICTURES = "--preload=nougat-skip-pictures.sty"
 
 BIB_BBL, BIB_BIBTEX, BIB_LATEXML, BIB_INLINE, BIB_NONE = "bbl", "bibtex", "latexml", "inline", "none"
 BIBTEX_TIMEOUT = 120.0  # each of the pdflatex and bibtex runs that make a missing .bbl
@@ -210,15 +216,18 @@ def _bibliography(root: Path, main: str) -> str:
 
 
 def _run_latexmlc(exe: str, main: Path, root: Path, dest: Path, timeout: float,
-                  memory_mb: int, bibliography: str, pictures: bool = False) -> GroupRun:
+                  memory_mb: int, bibliography: str, pictures: bool = False,
+                  skip: bool = False) -> GroupRun:
     """Run latexmlc on ``main`` in its folder; its own process group, killed on timeout.
-    ``pictures``: the picture stubs first on the path (the fast conversion).
+    ``pictures``: the picture stubs first on the path (the fast conversion); ``skip``: the
+    real packages, picture bodies skipped from ``\\begin{document}`` on (the fallback).
 
     The memory limit is set by ``ulimit -v`` in a tiny ``sh`` that then execs latexmlc,
     rather than ``preexec_fn`` (not safe in a multi-threaded parent such as a Dask worker).
     """
     preload = () if bibliography == BIB_LATEXML else (NOBIBTEX,)
-    cmd = [exe, *LATEXMLC_OPTIONS, *preload, MAX_ERRORS, f"--timeout={int(timeout) + 60}",  # ours fires first
+    cmd = [exe, *LATEXMLC_OPTIONS, *preload, MAX_ERRORS, *((SKIP_PICTURES,) if skip else ()),
+           f"--timeout={int(timeout) + 60}",  # ours fires first
            *((f"--path={PICTURES}",) if pictures else ()),
            f"--path={BINDINGS}", f"--path={root}", f"--destination={dest}", main.name]
     if memory_mb and memory_mb > 0:
@@ -277,9 +286,10 @@ class _Attempt:
 
 
 def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_mb: int,
-             bibliography: str, pictures: bool = False) -> _Attempt:
-    """Run latexmlc once (``pictures``: the fast conversion) and judge the result."""
-    run = _run_latexmlc(exe, main, root, dest, limit, memory_mb, bibliography, pictures)
+             bibliography: str, pictures: bool = False, skip: bool = False) -> _Attempt:
+    """Run latexmlc once (``pictures``: the fast conversion; ``skip``: the fallback) and
+    judge the result."""
+    run = _run_latexmlc(exe, main, root, dest, limit, memory_mb, bibliography, pictures, skip)
     health = parse_log(run.log)
     html_bytes = dest.read_bytes() if dest.is_file() else b""
     reason, detail = "", ""
@@ -346,7 +356,8 @@ def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int =
         kept, fields = fast_run, dict(latexml_mode=MODE_FAST, fast_seconds=fast_run.run.seconds)
         if reason:
             full_run = _attempt(exe, root / main.path, root, outs / "full.html",
-                                round(limit * FULL_LIMIT_SCALE, 1), memory_mb, bibliography)
+                                round(limit * FULL_LIMIT_SCALE, 1), memory_mb, bibliography,
+                                skip=True)
             fields.update(fallback_reason=reason, full_seconds=full_run.run.seconds)
             if full_run.ok or not fast_run.ok:
                 kept = full_run

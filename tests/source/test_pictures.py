@@ -164,7 +164,8 @@ def test_parse_log_reads_our_bindings_messages():
 
 
 def test_full_conversion_has_no_stubs_on_its_path(tmp_path, monkeypatch):
-    """The fast run puts bindings/pictures/ first on --path, the full run leaves it out."""
+    """The fast run puts bindings/pictures/ first on --path, the fallback leaves it out (and
+    preloads nougat-skip-pictures)."""
     calls = []
 
     def fake_group(cmd, cwd, log, timeout):
@@ -172,10 +173,12 @@ def test_full_conversion_has_no_stubs_on_its_path(tmp_path, monkeypatch):
         raise RuntimeError("stop")
 
     monkeypatch.setattr(lx, "run_group", fake_group)
-    for pictures in (True, False):
+    for pictures, skip in ((True, False), (False, True)):
         with pytest.raises(RuntimeError):
             lx._run_latexmlc("latexmlc", tmp_path / "a.tex", tmp_path, tmp_path / "a.html", 10, 0,
-                             lx.BIB_NONE, pictures=pictures)
+                             lx.BIB_NONE, pictures=pictures, skip=skip)
     paths = [[c for c in cmd if c.startswith("--path=")] for cmd in calls]
     assert paths[0][:2] == [f"--path={lx.PICTURES}", f"--path={lx.BINDINGS}"]
     assert f"--path={lx.PICTURES}" not in paths[1] and paths[1][0] == f"--path={lx.BINDINGS}"
+    # the fallback skips picture bodies from \\begin{document} on; the fast run has the stubs
+    assert lx.SKIP_PICTURES in calls[1] and lx.SKIP_PICTURES not in calls[0]
