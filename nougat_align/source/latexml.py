@@ -382,7 +382,7 @@ def _finish(out: Path, check: bool, kept: _Attempt, base: dict, expl3, **fields)
         missing_packages=tuple(h["packages"]), missing_files=tuple(h["files"]),
         messages=tuple(h["messages"]), returncode=kept.run.returncode,
         expl3_packages=tuple(sorted(expl3)),
-        pictures_skipped=h["skipped"] if fields["latexml_mode"] == MODE_FAST else 0,
+        pictures_skipped=h["skipped"],  # by the fast stubs or the fallback's skipping
         **fields, **base)
     if report.ok:
         write_bytes_atomic(out, kept.html_bytes)

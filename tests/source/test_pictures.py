@@ -79,6 +79,7 @@ def test_undefined_pgf_macro_falls_back_to_full(tmp_path):
     assert report.fast_seconds > 0 and report.full_seconds > 0
     assert report.seconds == pytest.approx(report.fast_seconds + report.full_seconds, abs=0.02)
     assert "\\pgfpointorigin" not in report.undefined_macros  # the full one knew it
+    assert report.pictures_skipped == 0  # the fallback skips picture bodies too: none here
     text = html_to_markdown(out).text
     assert "Before the point." in text and "After the point, the text goes on." in text
     assert lx.read_report(out) == report
