@@ -271,8 +271,8 @@ def report(args, papers: list[Path]) -> None:
         full_cpu = "-"
         if not o["html"]:
             same = "n/a (ours failed)"
-        elif o["mode"] == "full":
-            same, full_cpu = "yes (is the full one)", f"{o['cpu']:.1f}"
+        elif o["mode"] == "full" and f is None:  # the fallback: real packages, pictures still skipped
+            same = "not run (ours is the fallback: real packages, pictures skipped)"
         elif f is None and not uses_stubbed_package(paper):
             same = "yes (no picture package: same run)"
         elif f is None:
