@@ -7,6 +7,7 @@ third-party data: everything derived goes under /tmp, nothing into the repositor
     python benchmarks/bulk_bench.py report-options [--work DIR]
     python benchmarks/bulk_bench.py refs [--configs old,fast2]
     python benchmarks/bulk_bench.py bulk     [--corpus DIR] [--work DIR] [--workers N]
+    python benchmarks/bulk_bench.py compare  --side arxiv|ours | --report  [--arxiv-limit S]
 
 ``options`` runs ``latexmlc`` on every paper once per configuration, configurations
 interleaved per paper (their order alternating from paper to paper) so the box's load
@@ -24,6 +25,10 @@ the PDF's text: kept, and word precision / coverage.
 ``arXiv_pdf_YYMM_NNN.tar``) with a made-up arXiv id per slug, runs ``nougat-align run`` on
 the two tars, and prints papers ok/partial/failed, pages kept and seconds per paper by
 stage (LaTeXML, align, render) from the run's manifest.
+
+``compare`` (benchmarks/arxiv_compare.py) sets arXiv's own command line against
+nougat-align's conversion (fast with the picture stubs, full when needed) on every paper:
+CPU seconds, outcome, mode, and whether our markdown is identical to the full conversion's.
 """
 from __future__ import annotations
 
@@ -354,6 +359,19 @@ def cmd_refs(args) -> None:
     print("| **all** | " + " | ".join(cells) + " |")
 
 
+def cmd_compare(args) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import arxiv_compare
+
+    papers = sorted((p for p in Path(args.corpus).iterdir() if (p / "src").is_dir()), key=lambda p: p.name)
+    if args.only:
+        papers = [p for p in papers if p.name in args.only.split(",")]
+    if args.report:
+        arxiv_compare.report(args, papers)
+    else:
+        arxiv_compare.side(args, papers, _main_file)
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="command", required=True)
@@ -381,6 +399,18 @@ def main(argv=None) -> None:
     p.add_argument("--work", default=str(WORK))
     p.add_argument("--configs", default="old,fast2")
     p.set_defaults(func=cmd_refs)
+    p = sub.add_parser("compare", help="arXiv's latexmlc command vs ours: CPU, outcome, mode, markdown")
+    p.add_argument("--corpus", default=str(CORPUS))
+    p.add_argument("--work", default="/tmp/na-pictures-bench")
+    p.add_argument("--side", choices=("arxiv", "ours", "full"), default="")
+    p.add_argument("--report", action="store_true")
+    p.add_argument("--arxiv-limit", type=float, default=600.0, help="stop an arXiv-side run after this many s")
+    p.add_argument("--count-timeout-at", type=float, default=600.0,
+                   help="in the report, also count a timed-out arXiv run at this many s")
+    p.add_argument("--timeout", type=float, default=600.0, help="our latexml_to_html timeout")
+    p.add_argument("--bindings", default="", help="bindings folder instead of the package's (pictures/ stays ours)")
+    p.add_argument("--only", default="", help="comma-separated slugs")
+    p.set_defaults(func=cmd_compare)
     args = ap.parse_args(argv)
     args.func(args)
 

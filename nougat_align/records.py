@@ -274,7 +274,10 @@ class PaperResult(Record):
     the full one-line message.  ``drops`` counts dropped pages by reason.  ``timings`` holds
     stage seconds (``latexml`` when the HTML was converted in this run).
     ``bibliography_source`` says where a converted source's references came from
-    (bbl | bibtex | latexml | inline | none; empty when the HTML was given).
+    (bbl | bibtex | latexml | inline | none; empty when the HTML was given).  Also from the
+    LaTeXML report of a converted source: ``latexml_mode`` (fast | full, the latter with its
+    ``fallback_reason``), ``fast_seconds``/``full_seconds`` (when LaTeXML ran in this run),
+    ``expl3_packages`` and ``pictures_skipped``.
     """
 
     paper: str
@@ -291,6 +294,12 @@ class PaperResult(Record):
     pdf: str = ""
     html: str = ""
     bibliography_source: str = ""
+    latexml_mode: str = ""
+    fallback_reason: str = ""
+    fast_seconds: float = 0.0
+    full_seconds: float = 0.0
+    expl3_packages: tuple[str, ...] = ()
+    pictures_skipped: int = 0
     run: str = ""
 
     def to_json(self) -> str:

@@ -49,6 +49,10 @@ class Tally:
         self.latexml: list[float] = []  # seconds of each LaTeXML run of this run
         self.latexml_slowest: list[tuple[float, str]] = []
         self.bibliography: Counter = Counter()
+        self.latexml_modes: Counter = Counter()  # converted sources by LaTeXML mode: fast | full
+        self.fallbacks: Counter = Counter()  # why the full conversion ran
+        self.expl3: Counter = Counter()  # papers per package kept from expl3
+        self.pictures_skipped = 0
 
     def add(self, rec: PaperResult) -> None:
         self.status[rec.status] += 1
@@ -65,6 +69,12 @@ class Tally:
                 heapq.heappop(self.latexml_slowest)
         if rec.bibliography_source:
             self.bibliography[rec.bibliography_source] += 1
+        if rec.latexml_mode:
+            self.latexml_modes[rec.latexml_mode] += 1
+        if rec.fallback_reason:
+            self.fallbacks[_reason_kind(rec.fallback_reason)] += 1
+        self.expl3.update(rec.expl3_packages)
+        self.pictures_skipped += rec.pictures_skipped
         self.worked += 1
         self.pages += rec.pages
         self.kept += rec.kept
@@ -106,9 +116,22 @@ def run_stats(tally: Tally, run_id: str, wall: float, executor: str, workers: in
         "stage_seconds_per_paper": {k: round(v / tally.worked, 3) for k, v in tally.stages.most_common()},
         "latexml": _latexml_stats(tally.latexml, tally.latexml_slowest),
         "bibliography_sources": dict(tally.bibliography.most_common()),
+        "latexml_modes": dict(tally.latexml_modes.most_common()),
+        "latexml_fallback_reasons": dict(tally.fallbacks.most_common()),
+        "expl3_packages": dict(tally.expl3.most_common()),
+        "pictures_skipped": tally.pictures_skipped,
         "slowest": [{"paper": p, "seconds": s} for s, p in sorted(tally.slowest, reverse=True)],
         "parent_rss_mb": rss,
     }
+
+
+def _reason_kind(reason: str) -> str:
+    """A fallback reason without its particulars, for counting: ``picture stub: \\foreach
+    [x] is not understood`` -> ``picture stub: \\foreach``."""
+    head, sep, rest = reason.partition(": ")
+    if head == "fast conversion failed" or not sep or not rest.split():
+        return reason
+    return f"{head}: {rest.split()[0].rstrip(',')}"
 
 
 def _latexml_stats(seconds: list[float], slowest: list[tuple[float, str]]) -> dict:
@@ -198,6 +221,12 @@ def summary_table(stats: dict):
         slow = ", ".join(f"{s['paper']} {s['seconds']:.0f} s" for s in lx["slowest"][:3])
         table.add_row("LaTeXML", f"{lx['runs']} runs, median {lx['median']} s, max {lx['max']} s ({slow}); "
                       "bibliography " + ", ".join(f"{k} {v}" for k, v in stats["bibliography_sources"].items()))
+    modes = stats.get("latexml_modes", {})
+    if modes:
+        expl3 = stats.get("expl3_packages", {})
+        table.add_row("LaTeXML mode", ", ".join(f"{k} {v}" for k, v in modes.items())
+                      + f"; {stats.get('pictures_skipped', 0)} pictures skipped"
+                      + ("; expl3 kept out: " + ", ".join(f"{k} {v}" for k, v in expl3.items()) if expl3 else ""))
     slow = stats["slowest"][:5]
     if slow:
         table.add_row("slowest", "\n".join(f"{s['paper']} {s['seconds']:.2f} s" for s in slow))

@@ -76,9 +76,22 @@ def _member_file(path: str, member: Optional[BulkMember]) -> Iterator[Path]:
         yield file
 
 
-def _convert(job: PaperJob, settings: Settings, timings: dict) -> tuple[Path, str]:
-    """The job's source through LaTeXML (cached): the HTML and the bibliography source.
-    LaTeXML's seconds go into ``timings`` when it ran now, also when it failed."""
+def latexml_fields(report, ran: bool) -> dict:
+    """What a paper's manifest line keeps of its LaTeXML report (``ran``: LaTeXML ran in this
+    run, so its seconds count)."""
+    fields = dict(bibliography_source=report.bibliography_source, latexml_mode=report.latexml_mode,
+                  fallback_reason=report.fallback_reason,
+                  expl3_packages=tuple(report.expl3_packages),
+                  pictures_skipped=report.pictures_skipped)
+    if ran:
+        fields.update(fast_seconds=report.fast_seconds, full_seconds=report.full_seconds)
+    return fields
+
+
+def _convert(job: PaperJob, settings: Settings, timings: dict, latexml: dict) -> Path:
+    """The job's source through LaTeXML (cached): the HTML.  LaTeXML's seconds go into
+    ``timings`` when it ran now, also when it failed; its report's fields for the manifest
+    (:func:`latexml_fields`) into ``latexml``."""
     from nougat_align.source.latexml import ensure_html
 
     cache = Path(settings.cache) if settings.cache else Path(settings.out) / ".cache" / "html"
@@ -88,49 +101,57 @@ def _convert(job: PaperJob, settings: Settings, timings: dict) -> tuple[Path, st
                                        memory_mb=settings.latexml_memory_mb)
         except NougatAlignError as e:
             report = getattr(e, "report", None)
-            if report is not None and not report.cached and report.returncode is not None:
-                timings["latexml"] = report.seconds  # latexmlc ran (not a bad source)
+            if report is not None:
+                ran = not report.cached and report.returncode is not None  # not a bad source
+                if ran:
+                    timings["latexml"] = report.seconds
+                if report.main_file:  # LaTeXML ran (now or before)
+                    latexml.update(latexml_fields(report, ran))
             raise
     if not report.cached:
         timings["latexml"] = report.seconds
-    return html, report.bibliography_source
+    latexml.update(latexml_fields(report, not report.cached))
+    return html
 
 
 def run_job(job: PaperJob, settings: Settings) -> PaperResult:
     """Process one paper and say what happened; never raises (except on interrupt)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    bibliography = ""
+    latexml: dict = {}
     try:
         html = Path(job.html) if job.html else None
         if html is None:
-            html, bibliography = _convert(job, settings, timings)
+            html = _convert(job, settings, timings, latexml)
         with _member_file(job.pdf, job.pdf_member) as pdf:
             result = pipeline.process_paper(
                 html, pdf, Path(settings.out) / job.paper, figures=job.figures or settings.figures,
                 min_score=settings.min_score, dpi=settings.dpi, images=settings.images,
-                paper_id=job.paper, style=settings.style, bibliography_source=bibliography)
+                paper_id=job.paper, style=settings.style,
+                bibliography_source=latexml.get("bibliography_source", ""))
     except Exception as e:  # noqa: BLE001 - one bad paper must never stop the run
         message = str(e) if isinstance(e, NougatAlignError) else f"{type(e).__name__}: {e}"
         return failure(job, "failed", _reason(e), " ".join(message.split())[:500],
-                       time.perf_counter() - t0, timings=timings, bibliography_source=bibliography)
+                       time.perf_counter() - t0, timings=timings, **latexml)
     reason = ""
     if result.status == "failed":
         top = max(result.drops.items(), key=lambda kv: kv[1])[0] if result.drops else ""
         reason = f"no page kept ({top})" if top else "no page kept"
     return dataclasses.replace(result, reason=reason, seconds=round(time.perf_counter() - t0, 3),
                                timings={**timings, **result.timings}, pdf=job.pdf_name,
-                               html=job.html or job.source_name)
+                               html=job.html or job.source_name, **latexml)
 
 
 def job_timeout(job: PaperJob, timeout: Optional[float], settings: Settings) -> Optional[float]:
     """The paper's time budget; a LaTeXML conversion gets its own on top: the largest limit
-    it may scale to, and the BibTeX passes (LaTeXML stops itself first, so its process group
-    is never orphaned by a killed worker)."""
+    it may scale to, the same times ``FULL_LIMIT_SCALE`` for the full conversion that may
+    follow the fast one, and the BibTeX passes (LaTeXML stops itself first, so its process
+    group is never orphaned by a killed worker)."""
     if not timeout or timeout <= 0:
         return None
     if job.html or not job.source:
         return timeout
-    from nougat_align.source.latexml import BIBTEX_TIMEOUT, MAX_LIMIT_SCALE
+    from nougat_align.source.latexml import BIBTEX_TIMEOUT, FULL_LIMIT_SCALE, MAX_LIMIT_SCALE
 
-    return timeout + settings.latexml_timeout * MAX_LIMIT_SCALE + 2 * BIBTEX_TIMEOUT + 30
+    latexml = settings.latexml_timeout * MAX_LIMIT_SCALE * (1 + FULL_LIMIT_SCALE)
+    return timeout + latexml + 2 * BIBTEX_TIMEOUT + 30

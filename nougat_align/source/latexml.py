@@ -24,7 +24,23 @@ from an unparsed formula, while the markdown reads each ``<math>``'s TeX ``altte
 images); docs/benchmarks.md has the measurement.  ``--timestamp=0`` keeps the HTML
 reproducible.  The time limit grows with the source's TeX size (:func:`time_limit`).
 
-Health goes into a :class:`ConversionReport`, written as a JSON sidecar ``PAPER.latexml.json``
+Pictures: TikZ/pgf drawings cost LaTeXML minutes of TeX emulation, and the markdown never
+reads what it makes of them (the figure image comes from the PDF, the caption is outside
+the picture, the converter drops ``<svg>``).  So a source is first converted FAST, with our
+picture stubs (``bindings/pictures/``, see ``nougat-pictures.sty.ltxml``) first on the search
+path: pictures are read raw and skipped, pgfmath arithmetic used in the text is evaluated.
+When the fast result is worse than a full one would be (:func:`health.fallback_reason`: a
+stub said it could not do something, a pgf/TikZ macro was undefined, or the fast run failed
+while a stub was loaded) the FULL conversion runs: without the stubs, so the document's real
+pgf/TikZ packages load and define what its text uses, but with the picture bodies still
+skipped from ``\\begin{document}`` on (``bindings/nougat-skip-pictures.sty.ltxml``: digesting
+them is the slow path, and the markdown never reads them), with a larger limit
+(``FULL_LIMIT_SCALE``); if that fails while the fast one made a document, the fast HTML is
+kept and the report says so.  ``report.latexml_mode`` is ``fast`` or ``full``;
+``latexml_to_html(fast=False)`` runs the complete conversion, pictures digested (the
+benchmark's reference).
+
+Health goes into a :class:`ConversionReport` (:mod:`nougat_align.source.health`), written as a JSON sidecar ``PAPER.latexml.json``
 beside ``PAPER.html`` for successes and failures alike.  A failure raises ``InputError``
 (bad source) or ``ToolError`` (LaTeXML failed, timed out, ran out of memory) with a one-line
 message; the exception carries the report as ``.report`` and the short reason code is also
@@ -41,14 +57,15 @@ import shutil
 import signal
 import subprocess
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Optional
 
 from nougat_align.errors import InputError, ToolError
+from nougat_align.source.health import (MODE_FAST, MODE_FULL, PICTURES_DIRNAME, REASON_FATAL,
+                                        REASON_MEMORY, REASON_NO_DOCUMENT, REASON_TIMEOUT, REASONS,
+                                        SIDECAR_SUFFIX, ConversionReport, count_ltx_errors,
+                                        fallback_reason, parse_log, read_report, sidecar_path)
 from nougat_align.source.mainfile import MainFile, find_bibliography, find_main_file, strip_comments
 from nougat_align.source.procs import GroupRun, run_group
-from nougat_align.records import Record
 from nougat_align.source.archive import (REASON_BAD_ARCHIVE, REASON_NO_MAIN, REASON_NOT_FOUND,
                                   REASON_NOT_LATEX, REASON_PDF_ONLY, REASON_PS_ONLY,
                                   REASON_TOO_LARGE, SOURCE_REASONS, TEX_SUFFIXES, SourceProblem,
@@ -56,16 +73,22 @@ from nougat_align.source.archive import (REASON_BAD_ARCHIVE, REASON_NO_MAIN, REA
 from nougat_align.write import write_bytes_atomic, write_text_atomic
 
 LATEXMLC = "latexmlc"
-SIDECAR_SUFFIX = ".latexml.json"
 # Bump when the latexmlc options or the report change, so cached HTML is rebuilt (the
 # bindings' own bytes are part of the cache key already).
-CACHE_VERSION = 5
+CACHE_VERSION = 7
 # nougat-align's own LaTeXML bindings (package data), first on latexmlc's search path: they
 # take precedence over the bindings Debian's LaTeXML installs.
 BINDINGS = Path(__file__).resolve().parent / "bindings"
+# The picture stubs, before BINDINGS on the path of the fast conversion only.
+PICTURES = BINDINGS / PICTURES_DIRNAME
 LATEXMLC_OPTIONS = ("--format=html5", "--nodefaultresources", "--timestamp=0",
                     "--noparse", "--nographicimages", "--nopictureimages")
 NOBIBTEX = "--preload=[nobibtex]latexml.sty"
+# bindings/nougat.sty.ltxml: LaTeXML's limit of 100 errors raised to 1000, and the kernel's
+# \NewDocumentCommand & co. (from our xparse binding) for papers that use them without xparse
+PRELOAD = "--preload=nougat.sty"
+# bindings/nougat-skip-pictures.sty.ltxml: the fallback's real packages, picture bodies skipped
+SKIP_PICTURES = "--preload=nougat-skip-pictures.sty"
 
 BIB_BBL, BIB_BIBTEX, BIB_LATEXML, BIB_INLINE, BIB_NONE = "bbl", "bibtex", "latexml", "inline", "none"
 BIBTEX_TIMEOUT = 120.0  # each of the pdflatex and bibtex runs that make a missing .bbl
@@ -73,79 +96,12 @@ BIBTEX_TIMEOUT = 120.0  # each of the pdflatex and bibtex runs that make a missi
 # beyond it, up to MAX_LIMIT_SCALE times the base.
 TEX_BYTES_PER_BASE_LIMIT = 150_000
 MAX_LIMIT_SCALE = 4.0
+# The full conversion after a fast one digests every picture (the known slow path): its
+# limit is this many times the fast one's.
+FULL_LIMIT_SCALE = 2.0
 
-REASON_TIMEOUT = "latexml timeout"
-REASON_MEMORY = "latexml out of memory"
-REASON_FATAL = "latexml fatal error"
-REASON_NO_DOCUMENT = "latexml wrote no document"
-REASONS = SOURCE_REASONS + (REASON_TIMEOUT, REASON_MEMORY, REASON_FATAL, REASON_NO_DOCUMENT)
 # Failures that a larger limit might cure: a cached one is retried when the limit grows.
 _LIMIT_REASONS = {REASON_TIMEOUT: "timeout", REASON_MEMORY: "memory_mb"}
-_MAX_MESSAGES = 30
-
-
-@dataclass(frozen=True)
-class ConversionReport(Record):
-    """What happened when one source went through LaTeXML.
-
-    ``ok`` is True when ``html`` holds a complete document (an ``<article>``, no fatal error,
-    no timeout); otherwise ``reason`` is one of ``REASONS`` and ``detail`` says more.
-    ``timeout`` is the base limit asked for, ``time_limit`` the one applied (scaled by the
-    TeX size); ``bibliography_source`` is one of bbl | bibtex | latexml | inline | none.
-    ``error_count`` counts ``ltx_ERROR`` nodes in the HTML (mostly macros of the paper's own
-    .sty/.cls that LaTeXML does not know); ``errors``/``warnings`` are LaTeXML's own totals.
-    Paths are strings: ``main_file`` and ``candidates`` are relative to the unpacked source.
-    """
-
-    source: str
-    ok: bool
-    reason: str = ""
-    detail: str = ""
-    html: str = ""
-    main_file: str = ""
-    main_reason: str = ""
-    candidates: tuple[str, ...] = ()
-    seconds: float = 0.0
-    has_article: bool = False
-    error_count: int = 0
-    errors: int = 0
-    warnings: int = 0
-    fatal: str = ""
-    undefined_macros: tuple[str, ...] = ()
-    missing_packages: tuple[str, ...] = ()
-    missing_files: tuple[str, ...] = ()
-    messages: tuple[str, ...] = ()
-    skipped_members: tuple[str, ...] = ()
-    returncode: Optional[int] = None
-    timeout: float = 0.0
-    memory_mb: int = 0
-    latexml_version: str = ""
-    source_sha256: str = ""
-    cached: bool = False
-    bibliography_source: str = ""
-    time_limit: float = 0.0
-
-    def summary(self) -> str:
-        """One line for logs and the CLI."""
-        if not self.ok:
-            return f"{Path(self.source).name}: {self.reason}: {self.detail}"
-        extra = f", missing {', '.join(self.missing_packages)}" if self.missing_packages else ""
-        return (f"{Path(self.source).name}: {self.main_file} -> {self.html} in {self.seconds:.1f} s, "
-                f"bibliography {self.bibliography_source or 'none'}, {self.error_count} ltx_ERROR{extra}")
-
-
-def sidecar_path(html: Path) -> Path:
-    """``PAPER.html`` -> ``PAPER.latexml.json`` (the report written beside the HTML)."""
-    html = Path(html)
-    return html.with_name(html.stem + SIDECAR_SUFFIX)
-
-
-def read_report(path: Path) -> ConversionReport:
-    """Load a sidecar written by :func:`latexml_to_html` (give the sidecar or the HTML path)."""
-    path = Path(path)
-    if not path.name.endswith(SIDECAR_SUFFIX):
-        path = sidecar_path(path)
-    return ConversionReport.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
 # ------------------------------------------------------------------ the tool --------------
@@ -261,19 +217,24 @@ def _bibliography(root: Path, main: str) -> str:
 
 
 def _run_latexmlc(exe: str, main: Path, root: Path, dest: Path, timeout: float,
-                  memory_mb: int, bibliography: str) -> GroupRun:
+                  memory_mb: int, bibliography: str, pictures: bool = False,
+                  skip: bool = False) -> GroupRun:
     """Run latexmlc on ``main`` in its folder; its own process group, killed on timeout.
+    ``pictures``: the picture stubs first on the path (the fast conversion); ``skip``: the
+    real packages, picture bodies skipped from ``\\begin{document}`` on (the fallback).
 
     The memory limit is set by ``ulimit -v`` in a tiny ``sh`` that then execs latexmlc,
     rather than ``preexec_fn`` (not safe in a multi-threaded parent such as a Dask worker).
     """
     preload = () if bibliography == BIB_LATEXML else (NOBIBTEX,)
-    cmd = [exe, *LATEXMLC_OPTIONS, *preload, f"--timeout={int(timeout) + 60}",  # ours fires first
+    cmd = [exe, *LATEXMLC_OPTIONS, *preload, PRELOAD, *((SKIP_PICTURES,) if skip else ()),
+           f"--timeout={int(timeout) + 60}",  # ours fires first
+           *((f"--path={PICTURES}",) if pictures else ()),
            f"--path={BINDINGS}", f"--path={root}", f"--destination={dest}", main.name]
     if memory_mb and memory_mb > 0:
         cmd = ["/bin/sh", "-c", 'ulimit -v "$1" || exit 97; shift; exec "$@"', "sh",
                str(int(memory_mb) * 1024), *cmd]
-    return run_group(cmd, main.parent, dest.parent / "latexmlc.log", timeout)
+    return run_group(cmd, main.parent, dest.with_suffix(".log"), timeout)
 
 
 def _exit_detail(run: GroupRun) -> str:
@@ -290,72 +251,6 @@ def _exit_detail(run: GroupRun) -> str:
     return f"latexmlc {what}" + (f": {lines[-1][:200]}" if lines else "")
 
 
-_MESSAGE_RE = re.compile(r"^(Warning|Error|Fatal):([^:\s]+):(\S*)\s*(.*)$", re.M)
-
-
-def _split_list(text: str) -> list[str]:
-    return [x.strip() for x in text.split(",") if x.strip()]
-
-
-def _parse_log(log: str) -> dict:
-    """LaTeXML's counts, fatal message, undefined macros and missing files from its log."""
-    out = {"errors": 0, "warnings": 0, "fatal": "", "undefined": [], "packages": [], "files": [],
-           "messages": [], "status": None}
-    fatals = 0
-    for m in re.finditer(r"^Conversion complete:(.*)$", log, re.M):
-        line = m.group(1)
-        for key, pat in (("warnings", r"(\d+) warnings?"), ("errors", r"(\d+) errors?")):
-            n = re.search(pat, line)
-            out[key] = max(out[key], int(n.group(1))) if n else out[key]
-        n = re.search(r"(\d+) fatal", line)
-        fatals = max(fatals, int(n.group(1))) if n else fatals
-        u = re.search(r"undefined macros?\[([^\]]*)\]", line)
-        if u:
-            out["undefined"] += _split_list(u.group(1))
-        f = re.search(r"missing files?\[([^\]]*)\]", line)
-        if f:
-            for name in _split_list(f.group(1)):
-                (out["packages"] if name.endswith((".sty", ".cls")) else out["files"]).append(name)
-    for m in _MESSAGE_RE.finditer(log):
-        level, category, obj, text = m.groups()
-        if level in ("Error", "Fatal") and len(out["messages"]) < _MAX_MESSAGES:
-            out["messages"].append(m.group(0).strip()[:300])
-        if level == "Fatal" and not out["fatal"]:
-            out["fatal"] = f"{category}:{obj} {text}".strip()[:300]
-        if category == "missing_file" and obj:
-            b = re.search(r"(?:binding for|find) (package|class)(?: file)? ([^\s'\"]+)", text)
-            bib = re.search(r"[Bb]ibliography '([^']+)'", text)
-            if b:
-                name = b.group(2)
-                ext = ".sty" if b.group(1) == "package" else ".cls"
-                out["packages"].append(name if name.endswith(ext) else name + ext)
-            elif bib:
-                out["files"].append(bib.group(1) if bib.group(1).endswith(".bib") else bib.group(1) + ".bib")
-            elif obj.endswith((".sty", ".cls")):
-                out["packages"].append(obj)
-            else:
-                out["files"].append(obj)
-        if category == "undefined" and obj:
-            out["undefined"].append(obj)
-    if not out["fatal"] and fatals:
-        out["fatal"] = "fatal error (see the LaTeXML log)"
-    s = re.findall(r"^Status:conversion:(\d+)", log, re.M)
-    out["status"] = int(s[-1]) if s else None
-    packages = set(out["packages"])
-    out["files"] = [f for f in out["files"] if f + ".sty" not in packages and f + ".cls" not in packages]
-    for key in ("undefined", "packages", "files"):
-        out[key] = sorted(set(out[key]))
-    return out
-
-
-_CLASS_ATTR_RE = re.compile(r"""class\s*=\s*["']([^"']*)["']""")
-
-
-def count_ltx_errors(html: str) -> int:
-    """Number of elements whose class list holds ``ltx_ERROR``."""
-    return sum(1 for m in _CLASS_ATTR_RE.finditer(html) if "ltx_ERROR" in m.group(1).split())
-
-
 def _write_report(out: Path, report: ConversionReport) -> None:
     write_text_atomic(sidecar_path(out),
                       json.dumps(report.to_dict(), indent=1, ensure_ascii=False) + "\n")
@@ -368,8 +263,53 @@ def _raise_for(report: ConversionReport) -> None:
     raise err
 
 
+@dataclasses.dataclass(frozen=True)
+class _Attempt:
+    """One latexmlc run and what it made: ``ok`` or ``reason``/``detail``."""
+
+    run: GroupRun
+    health: dict
+    html_bytes: bytes
+    reason: str
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return not self.reason
+
+    @property
+    def html(self) -> str:
+        return self.html_bytes.decode("utf-8", errors="replace")
+
+    @property
+    def has_article(self) -> bool:
+        return bool(re.search(r"<article\b", self.html))
+
+
+def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_mb: int,
+             bibliography: str, pictures: bool = False, skip: bool = False) -> _Attempt:
+    """Run latexmlc once (``pictures``: the fast conversion; ``skip``: the fallback) and
+    judge the result."""
+    run = _run_latexmlc(exe, main, root, dest, limit, memory_mb, bibliography, pictures, skip)
+    health = parse_log(run.log)
+    html_bytes = dest.read_bytes() if dest.is_file() else b""
+    reason, detail = "", ""
+    if run.timed_out:
+        reason, detail = REASON_TIMEOUT, f"stopped after {limit:g} s"
+    elif run.returncode == 97 and memory_mb:
+        reason, detail = REASON_MEMORY, "could not set the memory limit"
+    elif run.returncode != 0 and re.search(r"Out of memory|Cannot allocate memory", run.log):
+        reason, detail = REASON_MEMORY, f"exceeded {memory_mb} MiB"
+    elif health["fatal"] or health["status"] == 3 or run.returncode != 0:
+        reason = REASON_FATAL
+        detail = health["fatal"] or _exit_detail(run)
+    elif not re.search(rb"<article\b", html_bytes):
+        reason, detail = REASON_NO_DOCUMENT, "the HTML has no <article>"
+    return _Attempt(run, health, html_bytes, reason, " ".join(detail.split()))
+
+
 def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int = 4096,
-                    check: bool = True, source_name: str = "") -> ConversionReport:
+                    check: bool = True, source_name: str = "", fast: bool = True) -> ConversionReport:
     """Convert the arXiv source ``src`` to LaTeXML HTML at ``out``; return the health report.
 
     ``out`` is written atomically and only on success; the report always goes to
@@ -378,6 +318,8 @@ def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int =
     ``timeout`` (seconds, scaled up for large sources by :func:`time_limit`) and
     ``memory_mb`` (address space; 0 = unlimited) bound latexmlc.  ``source_name`` is what
     the report calls the source (default: ``src``; a bulk tar member's ``TAR:MEMBER``).
+    The fast conversion runs first, the full one only when needed (see the module's doc);
+    ``fast=False`` runs the full one only (mode ``full``, no fallback reason).
     """
     src, out = Path(src), Path(out)
     exe = _find_latexmlc()  # a missing tool is the machine's problem: no report, no cache
@@ -402,35 +344,49 @@ def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int =
         bibliography = _bibliography(root, main.path)
         base.update(main_file=main.path, main_reason=main.reason, candidates=main.candidates,
                     bibliography_source=bibliography, time_limit=limit)
-        dest = work / "out" / "paper.html"
-        dest.parent.mkdir()
-        run = _run_latexmlc(exe, root / main.path, root, dest, limit, memory_mb, bibliography)
-        health = _parse_log(run.log)
-        html_bytes = dest.read_bytes() if dest.is_file() else b""
-        html = html_bytes.decode("utf-8", errors="replace")
-        has_article = bool(re.search(r"<article\b", html))
-        reason, detail = "", ""
-        if run.timed_out:
-            reason, detail = REASON_TIMEOUT, f"stopped after {limit:g} s"
-        elif run.returncode == 97 and memory_mb:
-            reason, detail = REASON_MEMORY, "could not set the memory limit"
-        elif run.returncode != 0 and re.search(r"Out of memory|Cannot allocate memory", run.log):
-            reason, detail = REASON_MEMORY, f"exceeded {memory_mb} MiB"
-        elif health["fatal"] or health["status"] == 3 or run.returncode != 0:
-            reason = REASON_FATAL
-            detail = health["fatal"] or _exit_detail(run)
-        elif not has_article:
-            reason, detail = REASON_NO_DOCUMENT, "the HTML has no <article>"
-        report = ConversionReport(
-            ok=not reason, reason=reason, detail=" ".join(detail.split()),
-            html=str(out) if not reason else "", seconds=run.seconds, has_article=has_article,
-            error_count=count_ltx_errors(html), errors=health["errors"],
-            warnings=health["warnings"], fatal=health["fatal"],
-            undefined_macros=tuple(health["undefined"]),
-            missing_packages=tuple(health["packages"]), missing_files=tuple(health["files"]),
-            messages=tuple(health["messages"]), returncode=run.returncode, **base)
-        if report.ok:
-            write_bytes_atomic(out, html_bytes)
+        outs = work / "out"
+        outs.mkdir()
+        if not fast:
+            full_run = _attempt(exe, root / main.path, root, outs / "full.html", limit, memory_mb,
+                                bibliography)
+            return _finish(out, check, full_run, base, full_run.health["expl3"],
+                           latexml_mode=MODE_FULL, full_seconds=full_run.run.seconds)
+        fast_run = _attempt(exe, root / main.path, root, outs / "fast.html", limit, memory_mb,
+                            bibliography, pictures=True)
+        reason = fallback_reason(fast_run.health, fast_run.ok, fast_run.reason)
+        kept, fields = fast_run, dict(latexml_mode=MODE_FAST, fast_seconds=fast_run.run.seconds)
+        if reason:
+            full_run = _attempt(exe, root / main.path, root, outs / "full.html",
+                                round(limit * FULL_LIMIT_SCALE, 1), memory_mb, bibliography,
+                                skip=True)
+            fields.update(fallback_reason=reason, full_seconds=full_run.run.seconds)
+            if full_run.ok or not fast_run.ok:
+                kept = full_run
+                fields["latexml_mode"] = MODE_FULL
+            else:  # the full one failed: keep the fast document, and say so
+                fields["detail"] = f"full conversion failed ({full_run.reason}: {full_run.detail}); fast HTML kept"
+        expl3 = set(fast_run.health["expl3"]) | set(full_run.health["expl3"] if reason else ())
+        return _finish(out, check, kept, base, expl3, **fields)
+
+
+def _finish(out: Path, check: bool, kept: _Attempt, base: dict, expl3, **fields) -> ConversionReport:
+    """The report of the conversion ``kept`` (``fields``: mode, seconds, fallback), its HTML
+    written to ``out`` when it is good; raised for when it is not and ``check``."""
+    h = kept.health
+    detail = fields.pop("detail", kept.detail)
+    seconds = round(fields.get("fast_seconds", 0.0) + fields.get("full_seconds", 0.0), 2)
+    report = ConversionReport(
+        ok=kept.ok, reason=kept.reason, detail=" ".join(detail.split()),
+        html=str(out) if kept.ok else "", seconds=seconds, has_article=kept.has_article,
+        error_count=count_ltx_errors(kept.html), errors=h["errors"], warnings=h["warnings"],
+        fatal=h["fatal"], undefined_macros=tuple(h["undefined"]),
+        missing_packages=tuple(h["packages"]), missing_files=tuple(h["files"]),
+        messages=tuple(h["messages"]), returncode=kept.run.returncode,
+        expl3_packages=tuple(sorted(expl3)),
+        pictures_skipped=h["skipped"],  # by the fast stubs or the fallback's skipping
+        **fields, **base)
+    if report.ok:
+        write_bytes_atomic(out, kept.html_bytes)
     _write_report(out, report)
     if not report.ok and check:
         _raise_for(report)
@@ -502,7 +458,8 @@ def _limit_grew(limit: str, report: ConversionReport, timeout: float, memory_mb:
     return (new <= 0 < old) or (0 < old < new)
 
 
-__all__ = ["ConversionReport", "MainFile", "REASONS", "REASON_BAD_ARCHIVE", "REASON_FATAL",
+__all__ = ["ConversionReport", "FULL_LIMIT_SCALE", "MODE_FAST", "MODE_FULL", "MainFile", "PICTURES",
+           "REASONS", "SIDECAR_SUFFIX", "REASON_BAD_ARCHIVE", "REASON_FATAL",
            "REASON_MEMORY", "REASON_NOT_LATEX", "REASON_NO_DOCUMENT", "REASON_NO_MAIN",
            "REASON_PDF_ONLY", "REASON_PS_ONLY", "REASON_TIMEOUT", "REASON_TOO_LARGE",
            "convert_bulk", "count_ltx_errors", "ensure_html", "find_main_file", "latexml_to_html",

@@ -421,6 +421,12 @@ def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
     bbl = recs["2301.00011"]
     assert bbl.status in ("ok", "partial") and bbl.kept >= 1 and bbl.bibliography_source == "bbl"
     assert bbl.timings["latexml"] > 0
+    # the LaTeXML report's mode and seconds travel to the manifest line (no picture: fast, no fallback)
+    assert bbl.latexml_mode == "fast" and not bbl.fallback_reason and bbl.fast_seconds > 0
+    assert bbl.full_seconds == 0 and bbl.pictures_skipped == 0 and bbl.expl3_packages == ()
+    line = next(json.loads(x) for x in (out / "manifest.jsonl").read_text().splitlines()
+                if json.loads(x)["paper"] == "2301.00011")
+    assert line["latexml_mode"] == "fast" and line["fast_seconds"] > 0 and "full_seconds" not in line
     meta = json.loads((out / "2301.00011" / "meta.json").read_text())
     assert meta["bibliography_source"] == "bbl" and meta["pdf"] == "2301.00011v1.pdf"
     # the references are the .bbl's (the PDF's), not LaTeXML's rendering of a .bib
@@ -431,6 +437,8 @@ def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
     assert recs["2301.00013"].status == "failed" and recs["2301.00013"].reason == "pdf-only submission"
     assert recs["2301.00014"].status == "failed" and recs["2301.00014"].reason == "corrupt archive"
     assert stats["latexml"]["runs"] == 2 and stats["bibliography_sources"] == {"bbl": 1, "none": 1}
+    assert stats["latexml_modes"] == {"fast": 2} and stats["latexml_fallback_reasons"] == {}
+    assert stats["expl3_packages"] == {} and stats["pictures_skipped"] == 0
     assert stats["stage_seconds_per_paper"]["latexml"] > 0
     assert {s["paper"] for s in stats["latexml"]["slowest"]} == {"2301.00011", "2301.00012"}
     from rich.console import Console
@@ -438,7 +446,7 @@ def test_bulk_tars_are_read_in_place_paired_and_converted(tmp_path):
     console = Console(file=io.StringIO(), width=200)
     console.print(batch.summary_table(stats))
     text = console.file.getvalue()
-    assert "LaTeXML" in text and "bbl 1" in text, text
+    assert "LaTeXML" in text and "bbl 1" in text and "fast 2" in text, text
     assert stats["paper_failure_reasons"] == {"pdf-only submission": 1, "corrupt archive": 1}
 
 

@@ -211,3 +211,16 @@ def test_expl3_is_noted_not_loaded(tmp_path):
     assert "expl3-code.tex" not in log
     assert EXPL3_WARNING.findall(log) == ["paper.tex"]
     assert " ".join(markdown.split()) == "Text 7 stays."
+
+
+def test_kernel_document_commands_without_xparse(tmp_path):
+    # the LaTeX kernel has \NewDocumentCommand since 2020-10: papers use it without loading
+    # xparse; LaTeXML 0.8.7's kernel does not (undefined macro, arguments printed as text)
+    tex = tmp_path / "kernel.tex"
+    tex.write_text("\\documentclass{article}\n"
+                   "\\NewDocumentCommand{\\pair}{s o m}{[\\IfBooleanTF{#1}{S}{N}"
+                   "\\IfNoValueTF{#2}{-}{#2}#3]}\n"
+                   "\\begin{document}\nA \\pair{x} B \\pair*[y]{z}.\n\\end{document}\n")
+    report, markdown, log = _convert(tex, tmp_path / "out")
+    assert report.ok and report.error_count == 0, log
+    assert "A [N-x] B [Syz]." in markdown

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, require_tool
-from nougat_align.source import latexml as lx
+from nougat_align.source import health, latexml as lx
 from nougat_align.source import archive as sources
 from nougat_align.errors import InputError, ToolError
 
@@ -233,7 +233,7 @@ def test_parse_log_counts_and_missing():
         "Conversion complete: 1 warning; 2 errors; 1 undefined macro[\\code]; "
         "2 missing files[sections/x, foo.sty] (See a.latexml.log)",
         "Status:conversion:2"])
-    h = lx._parse_log(log)
+    h = health.parse_log(log)
     assert (h["warnings"], h["errors"], h["status"], h["fatal"]) == (1, 2, 2, "")
     assert h["packages"] == ["acm.cls", "foo.sty"]
     assert h["files"] == ["refs.bib", "sections/x"]
