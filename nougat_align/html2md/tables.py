@@ -17,8 +17,10 @@ Columns = dict[int, tuple[str, bool, bool]]
 
 
 def tabular(table, cell_text: CellText) -> str:
-    """``\\begin{tabular}...\\end{tabular}``; "" when no cell has text (images laid out)."""
-    trs = list(table.iter("tr"))
+    """``\\begin{tabular}...\\end{tabular}``; "" when no cell has text (images laid out).
+    The rows of a tabular nested in a cell (a multi-line cell) are that cell's, not this
+    table's: they are read once, inside the cell."""
+    trs = [tr for tr in table.iter("tr") if _table_of(tr) is table]
     if not trs:
         return ""
     occupied: set[tuple[int, int]] = set()
@@ -31,6 +33,14 @@ def tabular(table, cell_text: CellText) -> str:
     if not any(c.strip() for cells, _, _ in rows for c in cells):
         return ""  # a tabular used only to lay out images
     return mmd.tabular(_spec(ncols, columns), rows)
+
+
+def _table_of(tr):
+    """The tabular a row belongs to: its nearest ``<table>`` (or ``ltx_tabular``) ancestor."""
+    for el in tr.iterancestors():
+        if el.tag == "table" or "ltx_tabular" in classes(el):
+            return el
+    return None
 
 
 def _row(r: int, tr, cell_text: CellText, occupied: set[tuple[int, int]],

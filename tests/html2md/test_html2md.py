@@ -389,3 +389,22 @@ def test_a_tikz_picture_inside_a_formula_is_left_out():
     assert clean_tex(tex) == "(f\\otimes g);(\\otimes id_{C})"
     assert clean_tex("a+" + drawing) == "a+"
     assert clean_tex("\\hbox{x}") == "\\hbox{x}"  # no picture: untouched
+
+
+def test_a_tabular_nested_in_a_cell_is_read_once_inside_it():
+    # fairb2b (siunitx paper): multi-line header cells are tabulars inside cells; their rows
+    # were also read as rows of the outer table, so every such cell was printed twice
+    from lxml import html as lxml_html
+    from nougat_align.html2md.tables import tabular
+
+    table = lxml_html.fromstring(
+        '<table class="ltx_tabular"><tr><td class="ltx_td">Task</td><td class="ltx_td">'
+        '<table class="ltx_tabular"><tr><td class="ltx_td">Average</td></tr>'
+        '<tr><td class="ltx_td">time</td></tr></table></td></tr>'
+        '<tr><td class="ltx_td">Read</td><td class="ltx_td">2.7</td></tr></table>')
+    def cell(td):
+        inner = td.find(".//table")
+        return "[" + " / ".join(t.text_content() for t in inner.iter("td")) + "]" if inner is not None else td.text_content()
+
+    rows = [line for line in tabular(table, cell).splitlines() if line.endswith("\\\\")]
+    assert rows == ["Task & [Average / time] \\\\", "Read & 2.7 \\\\"]
