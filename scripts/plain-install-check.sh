@@ -29,6 +29,8 @@ trap 'rm -rf "$work"' EXIT
 cd "$work"
 "$bin/pip" check >/dev/null
 "$bin/python" -c "import nougat_align, sys; assert 'sklearn' not in sys.modules, 'import nougat_align loaded sklearn'"
+# package data: our LaTeXML bindings (and the fast conversion's picture stand-ins)
+"$bin/python" -c "from nougat_align.source.latexml import BINDINGS, PICTURES; assert (BINDINGS / 'siunitx.sty.ltxml').is_file() and (BINDINGS / 'nougat.sty.ltxml').is_file() and (PICTURES / 'tikz.sty.ltxml').is_file(), 'LaTeXML bindings missing from the install'"
 "$bin/nougat-align" --help >/dev/null
 "$bin/nougat-align" --version
 commands=$("$bin/nougat-align" --help | awk '/^Commands:/ {on=1; next} on && /^  [a-z]/ {print $1} on && /^$/ {exit}')
