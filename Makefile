@@ -28,7 +28,8 @@ plain-install: tools
 demo: setup
 	rm -rf demo-out demo-data
 	$(BIN)/nougat-align run --input fixtures/papers -o demo-out
-	$(BIN)/nougat-align index demo-out -o demo-data/train.jsonl --split validation=0.2 --parquet demo-data/parquet
+	$(BIN)/nougat-align index demo-out -o demo-data/train.jsonl --split validation=0.2 --parquet demo-data/parquet \
+		--coco demo-data/coco.json --grounded demo-data/grounded.jsonl --crops demo-data/crops
 	$(BIN)/nougat-align view demo-out
 	@echo
 	@echo "Done. Each paper's pages are in demo-out/<paper>/: NN.png (page image) beside NN.mmd"
@@ -36,6 +37,8 @@ demo: setup
 	@echo "demo-out/manifest.jsonl and demo-out/stats.json. The training index is demo-data/: train.jsonl"
 	@echo "and validation.jsonl in Nougat's layout (demo-data/arxiv -> ../demo-out), and Parquet shards"
 	@echo "for Hugging Face datasets in demo-data/parquet/ (README: Training on the output)."
+	@echo "Each paper's layout.json (elements: category, boxes, order, markdown) is exported as"
+	@echo "demo-data/coco.json (COCO), demo-data/grounded.jsonl and crops in demo-data/crops/."
 	@echo "To look at it all, open demo-out/report/index.html in a browser."
 
 fixtures: setup tools
