@@ -38,14 +38,14 @@ sys.path.insert(0, str(ROOT))
 from nougat_align.html2md.convert import html_to_markdown  # noqa: E402
 from nougat_align.layout.page import OK, paper_layout  # noqa: E402
 from nougat_align.pdf.text import open_pdf  # noqa: E402
-from nougat_align.split.align import align_document  # noqa: E402
+from nougat_align.split.align import PdfReading, align_document  # noqa: E402
 
 
 def _align(md, pdf: Path, layout: bool):
     doc = open_pdf(pdf)
     try:
         t = time.process_time()
-        keep: dict = {} if layout else None
+        keep = PdfReading() if layout else None
         al = align_document(md, doc, "detect", keep=keep)
         res = paper_layout(al, keep)[1] if layout else None
         return time.process_time() - t, al, res

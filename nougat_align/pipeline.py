@@ -20,7 +20,7 @@ from nougat_align.layout.page import paper_layout
 from nougat_align.pdf.text import open_pdf
 from nougat_align.records import Alignment, Markdown, PageMeta, PaperMeta, PaperResult, PlacedFloat
 from nougat_align.pdf.render import DEFAULT_DPI, render_pages
-from nougat_align.split.align import DEFAULT_MIN_SCORE, FiguresArg, align_document
+from nougat_align.split.align import DEFAULT_MIN_SCORE, FiguresArg, PdfReading, align_document
 from nougat_align.export.style import DEFAULT_STYLE, check_style, restyle
 from nougat_align.write import atomic_dir
 
@@ -58,7 +58,7 @@ def process_paper(markdown: Union[Markdown, Path], pdf: Path, out_dir: Path, *,
     paper_id = paper_id or out_dir.name
     doc = open_pdf(pdf)
     try:
-        kept_text: dict = {}
+        kept_text = PdfReading()
         alignment = align_document(markdown, doc, figures, min_score, keep=kept_text)
         t_layout = time.perf_counter()
         layout, layout_pages = paper_layout(alignment, kept_text)

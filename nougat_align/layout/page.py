@@ -26,6 +26,7 @@ from nougat_align.layout.match import (assign, ends_taken_for_furniture, float_r
 from nougat_align.layout.order import reading_order
 from nougat_align.pdf.text import PdfPage
 from nougat_align.records import Alignment, Layout, LayoutElement, Markdown, PageLayout, PageText
+from nougat_align.split.align import PdfReading
 from nougat_align.split.lines import Page
 
 _FOLIO = re.compile(r"^[\W_]*(?:page\s*)?(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/)\s*\d{1,4})?[\W_]*$", re.I)
@@ -173,7 +174,7 @@ def page_layout(md: Markdown, p: PageText, pdf_page: PdfPage, page: Page, textpa
     return PageResult(layout, reason, hit, total, failed, tuple(missing))
 
 
-def paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, PageResult]]:
+def paper_layout(alignment: Alignment, kept: PdfReading) -> tuple[Layout, dict[int, PageResult]]:
     """The layout of every kept page of ``alignment``; ``kept`` is what
     ``align_document(..., keep=kept)`` filled in.  Returns the ``Layout`` (pages that
     have one) and every page's ``PageResult`` by page number."""
@@ -186,11 +187,11 @@ def paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, Pa
             gc.enable()
 
 
-def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "PageResult"]]:
+def _paper_layout(alignment: Alignment, kept: PdfReading) -> tuple[Layout, dict[int, "PageResult"]]:
     results: dict[int, PageResult] = {}
     pages = []
     next_id = 0
-    pdf_pages, lines, textpages = kept.get("pdf_pages"), kept.get("lines"), kept.get("textpages")
+    pdf_pages, lines, textpages = kept.pdf_pages, kept.lines, kept.textpages
     for p in alignment.pages:
         if not p.kept:
             results[p.page] = PageResult(None, NOT_KEPT)
@@ -202,7 +203,7 @@ def _paper_layout(alignment: Alignment, kept: dict) -> tuple[Layout, dict[int, "
         tp = textpages[i] if textpages is not None else None
         try:
             r = page_layout(alignment.markdown, p, pdf_pages[i], lines[i], tp, alignment.float_records, next_id,
-                            (kept.get("graphics") or {}).get(i, ()))
+                            kept.graphics.get(i, ()))
         except Exception as e:  # a page the layout cannot read costs its layout, not the paper
             r = PageResult(None, f"layout error: {type(e).__name__}")
         results[p.page] = r

@@ -30,7 +30,7 @@ from __future__ import annotations
 import gc
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
@@ -82,14 +82,26 @@ def align(markdown: Union[Markdown, str], pdf, figures: FiguresArg = "detect",
             doc.close()
 
 
+@dataclass
+class PdfReading:
+    """What the aligner read of the PDF, kept for a later stage (``layout``) that reads it
+    again: ``textpages`` (MuPDF text pages, None for a page that failed to parse; None when
+    the PDF was read page by page), ``graphics`` (per page index, the drawings and images the
+    float detector grouped), ``pdf_pages`` (the marked ``PdfPage`` lines) and ``lines`` (the
+    aligner's ``Page`` lines, one per ``PdfLine``).  Filled in by ``align_document``."""
+
+    textpages: Optional[list] = None
+    graphics: dict = field(default_factory=dict)
+    pdf_pages: Optional[list] = None
+    lines: Optional[list] = None
+
+
 def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
-                   min_score: float = DEFAULT_MIN_SCORE, keep: Optional[dict] = None) -> Alignment:
+                   min_score: float = DEFAULT_MIN_SCORE, keep: Optional[PdfReading] = None) -> Alignment:
     """``align`` on an open PyMuPDF document.  MuPDF reads each page's text once; the float
     detector and the line extraction share it.
 
-    ``keep``, a dict, receives what a later stage (``layout``) reads again: ``textpages``
-    (MuPDF text pages, None for a page that failed to parse), ``pdf_pages`` (the marked
-    ``PdfPage`` lines) and ``lines`` (the aligner's ``Page`` lines, one per ``PdfLine``).
+    ``keep``, a ``PdfReading``, receives what a later stage (``layout``) reads again.
 
     Python's cycle collector is paused meanwhile: a paper makes tens of thousands of small
     short-lived objects and no cycles, and the collector's passes cost 10-20% of the time.
@@ -104,7 +116,7 @@ def align_document(md: Markdown, doc, figures: FiguresArg = "detect",
 
 
 def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
-                    keep: Optional[dict] = None) -> Alignment:
+                    keep: Optional[PdfReading] = None) -> Alignment:
     clock = _Clock()
     # the detector runs when there are figures or tables to place (its regions also keep
     # figure text out of the page text); a markdown without any has nothing to gain
@@ -113,17 +125,16 @@ def _align_document(md: Markdown, doc, figures: FiguresArg, min_score: float,
     # else page by page (the same text: ``read_pages`` makes a text page with the same flags)
     textpages = pdf_text.textpages(doc, vectors=detect) if detect or keep is not None else None
     if keep is not None:
-        keep["textpages"] = textpages
+        keep.textpages = textpages
     pages = pdf_text.read_pages(doc, textpages)
     clock.lap("pdf_text")
     if detect:
         from nougat_align.pdf.floats.detect import detect_floats
 
         texts = ["\n".join(ln.text for ln in p.lines) for p in pages]
-        drawn: Optional[dict] = {} if keep is not None else None  # the layout tightens float boxes with them
-        records = list(detect_floats(doc, textpages=textpages, page_texts=texts, graphics_out=drawn))
-        if keep is not None:
-            keep["graphics"] = drawn
+        # the layout tightens float boxes with the drawings the detector groups
+        records = list(detect_floats(doc, textpages=textpages, page_texts=texts,
+                                     graphics_out=keep.graphics if keep is not None else None))
     else:
         records = _float_records(figures)
     del textpages
@@ -185,12 +196,12 @@ class _Edges:
 
 
 def _align_pages(md: Markdown, pdf_pages: list[pdf_text.PdfPage], records: list[FloatRecord],
-                 min_score: float, clock: _Clock, doc=None, keep: Optional[dict] = None) -> Alignment:
+                 min_score: float, clock: _Clock, doc=None, keep: Optional[PdfReading] = None) -> Alignment:
     P = len(pdf_pages)
     co = _Coords.of(md.text)
     pages = classify_lines(md, co.toks, pdf_pages)
     if keep is not None:
-        keep["pdf_pages"], keep["lines"] = pdf_pages, pages
+        keep.pdf_pages, keep.lines = pdf_pages, pages
     clock.lap("lines")
     if not any(p.has_text for p in pages):
         result = [PageText(page=i + 1, start=0, end=0, score=0.0, reason="no text layer") for i in range(P)]

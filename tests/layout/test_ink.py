@@ -9,7 +9,7 @@ from nougat_align.html2md.convert import html_to_markdown
 from nougat_align.layout.ink import word_ink
 from nougat_align.layout.page import paper_layout
 from nougat_align.pdf.text import open_pdf
-from nougat_align.split.align import align_document
+from nougat_align.split.align import PdfReading, align_document
 
 SYNTH = Path(__file__).resolve().parents[2] / "benchmarks" / "synth-layout" / "layout4-001"
 
@@ -19,7 +19,7 @@ def _pages():
     md = html_to_markdown(SYNTH / "paper.html")
     doc = open_pdf(SYNTH / "paper.pdf")
     try:
-        keep: dict = {}
+        keep = PdfReading()
         al = align_document(md, doc, "detect", keep=keep)
         layout, _ = paper_layout(al, keep)
     finally:
@@ -107,7 +107,7 @@ def test_an_equation_number_at_the_page_bottom_is_its_displays():
     md = h2m(d / "paper.html")
     doc = open_pdf(d / "paper.pdf")
     try:
-        keep: dict = {}
+        keep = PdfReading()
         layout, _ = paper_layout(align_document(md, doc, "detect", keep=keep), keep)
     finally:
         doc.close()

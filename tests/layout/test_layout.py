@@ -12,7 +12,7 @@ from nougat_align.layout.page import NO_BOX, NOT_KEPT, OK, OUTSIDE, paper_layout
 from nougat_align.pdf.text import open_pdf
 from nougat_align.pipeline import process_paper
 from nougat_align.records import LAYOUT_CATEGORIES, Layout, LayoutElement, PageLayout, PageMeta, PaperMeta
-from nougat_align.split.align import align_document
+from nougat_align.split.align import PdfReading, align_document
 
 from conftest import PAPERS
 
@@ -23,7 +23,7 @@ def _aligned(name: str):
     md = html_to_markdown(PAPERS / name / "paper.html")
     doc = open_pdf(PAPERS / name / "paper.pdf")
     try:
-        keep: dict = {}
+        keep = PdfReading()
         al = align_document(md, doc, "detect", keep=keep)
     finally:
         doc.close()
