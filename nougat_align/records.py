@@ -470,3 +470,11 @@ class Layout(Record):
     @classmethod
     def from_json(cls, text: str) -> "Layout":
         return cls.from_dict(json.loads(text))
+
+
+def read_layout_pages(path) -> dict[int, dict[str, Any]]:
+    """``{page: page dict}`` of a ``layout.json`` as JSON (readers that need no record);
+    raises ``ValueError`` (not JSON), ``KeyError``/``TypeError`` (not that shape), ``OSError``."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return {int(p["page"]): p for p in data["pages"]}

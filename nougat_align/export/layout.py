@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Optional
@@ -30,11 +29,11 @@ from typing import Iterator, Optional
 from nougat_align.errors import InputError
 from nougat_align.export.index import TRAIN, _JsonlWriter, _ParquetWriter, _publish_shards, assign_splits
 from nougat_align.export.style import NOUGAT, to_nougat
-from nougat_align.records import PaperMeta
+from nougat_align.pdf import render
+from nougat_align.records import LAYOUT_CATEGORIES, PaperMeta, read_layout_pages
 from nougat_align.write import check_file
 
-CATEGORIES = ("Caption", "Footnote", "Formula", "List-item", "Page-footer", "Page-header",
-              "Picture", "Section-header", "Table", "Text", "Title")
+CATEGORIES = tuple(sorted(LAYOUT_CATEGORIES))  # COCO ids 1-11, alphabetical
 CROP_CATEGORIES = ("Formula", "Table", "Text")
 CROP_MARGIN = 2  # px
 
@@ -67,11 +66,10 @@ class LayoutResult:
 
 def png_size(path: Path) -> tuple[int, int]:
     """Width and height from a PNG's header."""
-    with open(path, "rb") as f:
-        head = f.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
+    size = render.png_size(path)
+    if size is None:
         raise InputError(f"{path}: not a PNG")
-    return struct.unpack(">II", head[16:24])
+    return size
 
 
 def _bump(counts: dict, key: str, n: int = 1) -> None:
@@ -91,8 +89,7 @@ def iter_layout_pages(out: Path, counts: dict) -> Iterator[LayoutPage]:
         layout: dict[int, dict] = {}
         if (folder / "layout.json").is_file():
             try:
-                data = json.loads((folder / "layout.json").read_text(encoding="utf-8"))
-                layout = {int(p["page"]): p for p in data["pages"]}
+                layout = read_layout_pages(folder / "layout.json")
             except (ValueError, KeyError, TypeError):
                 _bump(counts, "bad_layout")
         for p in meta.pages:

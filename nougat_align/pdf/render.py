@@ -1,11 +1,15 @@
 """Page images: PNG of every kept page, rendered with PyMuPDF."""
 from __future__ import annotations
 
-from typing import Iterable
+import struct
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Optional
 
-import pymupdf
+if TYPE_CHECKING:
+    import pymupdf
 
 DEFAULT_DPI = 96
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def render_pages(doc: "pymupdf.Document", pages: Iterable[int], dpi: int = DEFAULT_DPI) -> dict[int, bytes]:
@@ -15,3 +19,12 @@ def render_pages(doc: "pymupdf.Document", pages: Iterable[int], dpi: int = DEFAU
         pix = doc[i].get_pixmap(dpi=dpi, alpha=False)
         out[i] = pix.tobytes("png")
     return out
+
+
+def png_size(path: Path) -> Optional[tuple[int, int]]:
+    """Width and height of a PNG from its header; None when the file is not a PNG."""
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != PNG_SIGNATURE:
+        return None
+    return struct.unpack(">II", head[16:24])

@@ -2,13 +2,10 @@
 over each page image, one colour per DocLayNet category, with a legend and a toggle."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
+from nougat_align.records import LAYOUT_CATEGORIES, read_layout_pages
 from nougat_align.report.markdown import esc
-
-CATEGORIES = ("Title", "Section-header", "Text", "List-item", "Formula", "Table", "Picture",
-              "Caption", "Footnote", "Page-header", "Page-footer")
 
 
 def read_layout(folder: Path) -> dict[int, dict]:
@@ -18,8 +15,7 @@ def read_layout(folder: Path) -> dict[int, dict]:
     if not path.is_file():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return {int(p["page"]): p for p in data["pages"]}
+        return read_layout_pages(path)
     except (ValueError, KeyError, TypeError, OSError):
         return {}
 
@@ -34,7 +30,7 @@ def layout_svg(page: dict) -> str:
     rects = []
     for e in sorted(page.get("elements", []), key=lambda e: e.get("order", 0)):
         cat = e.get("category", "")
-        cls = cat if cat in CATEGORIES else "other"
+        cls = cat if cat in LAYOUT_CATEGORIES else "other"
         text = " ".join(str(e.get("text", "")).split())
         tip = esc(f"{e.get('order', '?')}. {cat}: {text[:120]}")
         for x0, y0, x1, y1 in e.get("boxes", []):
@@ -49,6 +45,6 @@ def layout_svg(page: dict) -> str:
 
 def layout_legend() -> str:
     """The category colours and the checkbox that shows or hides every page's boxes."""
-    chips = "".join(f'<span class="lchip lc-{c}">{esc(c)}</span>' for c in CATEGORIES)
+    chips = "".join(f'<span class="lchip lc-{c}">{esc(c)}</span>' for c in LAYOUT_CATEGORIES)
     return (f'<div class="layout-legend"><label><input type="checkbox" id="layout-toggle" checked> '
             f'layout boxes</label> {chips}</div>\n')

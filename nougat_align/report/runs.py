@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
 from nougat_align.errors import InputError
+from nougat_align.pdf import render
 
 
 # ------------------------------------------------------------------ reading a run ------
@@ -105,11 +105,8 @@ def read_run(src: Path) -> tuple[list[PaperInput], dict]:
 
 
 def png_size(path: Path) -> tuple[int, int]:
-    with path.open("rb") as f:
-        head = f.read(24)
-    if head[:8] != b"\x89PNG\r\n\x1a\n":
-        return 0, 0
-    return struct.unpack(">II", head[16:24])
+    """A page image's size; (0, 0) for a file that is not a PNG."""
+    return render.png_size(path) or (0, 0)
 
 
 def _sha256(path: Path) -> str:

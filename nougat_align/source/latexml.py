@@ -270,20 +270,13 @@ class _Attempt:
     run: GroupRun
     health: dict
     html_bytes: bytes
+    has_article: bool
     reason: str
     detail: str
 
     @property
     def ok(self) -> bool:
         return not self.reason
-
-    @property
-    def html(self) -> str:
-        return self.html_bytes.decode("utf-8", errors="replace")
-
-    @property
-    def has_article(self) -> bool:
-        return bool(re.search(r"<article\b", self.html))
 
 
 def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_mb: int,
@@ -293,6 +286,7 @@ def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_
     run = _run_latexmlc(exe, main, root, dest, limit, memory_mb, bibliography, pictures, skip)
     health = parse_log(run.log)
     html_bytes = dest.read_bytes() if dest.is_file() else b""
+    has_article = re.search(rb"<article\b", html_bytes) is not None
     reason, detail = "", ""
     if run.timed_out:
         reason, detail = REASON_TIMEOUT, f"stopped after {limit:g} s"
@@ -303,9 +297,9 @@ def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_
     elif health["fatal"] or health["status"] == 3 or run.returncode != 0:
         reason = REASON_FATAL
         detail = health["fatal"] or _exit_detail(run)
-    elif not re.search(rb"<article\b", html_bytes):
+    elif not has_article:
         reason, detail = REASON_NO_DOCUMENT, "the HTML has no <article>"
-    return _Attempt(run, health, html_bytes, reason, " ".join(detail.split()))
+    return _Attempt(run, health, html_bytes, has_article, reason, " ".join(detail.split()))
 
 
 def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int = 4096,
@@ -378,7 +372,7 @@ def _finish(out: Path, check: bool, kept: _Attempt, base: dict, expl3, **fields)
     report = ConversionReport(
         ok=kept.ok, reason=kept.reason, detail=" ".join(detail.split()),
         html=str(out) if kept.ok else "", seconds=seconds, has_article=kept.has_article,
-        error_count=count_ltx_errors(kept.html), errors=h["errors"], warnings=h["warnings"],
+        error_count=count_ltx_errors(kept.html_bytes.decode("utf-8", errors="replace")), errors=h["errors"], warnings=h["warnings"],
         fatal=h["fatal"], undefined_macros=tuple(h["undefined"]),
         missing_packages=tuple(h["packages"]), missing_files=tuple(h["files"]),
         messages=tuple(h["messages"]), returncode=kept.run.returncode,
