@@ -26,14 +26,13 @@ page loses recall); ``pages predicted`` says how many had one.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from pathlib import Path
 from typing import Any, Optional
 
 from nougat_align.errors import InputError
-from nougat_align.evaluate.words import normalize_words, ratio
+from nougat_align.evaluate.words import normalize_words, ratio, read_json
 
 CATEGORIES = ("Title", "Section-header", "Text", "List-item", "Formula", "Table", "Picture",
               "Caption", "Footnote", "Page-header", "Page-footer")
@@ -44,12 +43,7 @@ _MATH = re.compile(r"\\\(.*?\\\)|\\\[.*?\\\]", re.S)
 def load_layout(path: Path | str) -> dict[int, dict[str, Any]]:
     """``{page: page dict}`` of a layout.json (or layout_truth.json), checked."""
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"no layout file: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"unreadable layout file {path}: {e}") from None
+    data = read_json(path, missing=f"no layout file: {path}", what="layout file")
     if not isinstance(data, dict) or not isinstance(data.get("pages"), list):
         raise InputError(f"layout file {path} has no \"pages\" list")
     pages = {}

@@ -132,17 +132,23 @@ def read_pred_pages(pred_dir: Path | str) -> dict[int, str]:
     return pages
 
 
+def read_json(path: Path, missing: str, what: str) -> Any:
+    """A JSON file, or ``InputError``: ``missing`` when it does not exist, "unreadable
+    ``what`` PATH: why" when it is not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(missing) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(f"unreadable {what} {path}: {e}") from None
+
+
 def load_truth(path: Path | str) -> dict[str, Any]:
     """Read and check a ``truth.json`` (a file, or a folder holding one)."""
     path = Path(path)
     if path.is_dir():
         path = path / "truth.json"
-    try:
-        truth = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"no truth.json: {path}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise InputError(f"unreadable truth file {path}: {e}") from None
+    truth = read_json(path, missing=f"no truth.json: {path}", what="truth file")
     missing = [k for k in ("words", "page_starts", "num_pages") if k not in truth]
     if missing:
         raise InputError(f"truth file {path} lacks {', '.join(missing)}")

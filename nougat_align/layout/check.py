@@ -36,7 +36,6 @@ MIN_SHARE = 0.8
 MIN_SHARE_FEW = 0.5
 FEW = 5
 MIN_BODY_IN_BOXES = 0.97
-PROSE = ("Title", "Section-header", "Text", "List-item", "Caption", "Footnote")
 UNMATCHED = ("Formula", "Picture")  # their words cannot be matched: they hold what they enclose
 _NOTE_HEAD = re.compile(r"^Footnote\s*\S*?:\s*")
 
