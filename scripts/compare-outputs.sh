@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Do two versions of nougat-align write the same outputs?  Runs every command that writes
-# files (run, index with Parquet, index --style nougat, view, eval --truth, eval --pdf-text,
+# files (run, index with Parquet, index --style nougat, index's layout exports, view, eval --truth, eval --pdf-text,
 # html2md, figures) with the code of two git revisions on the same inputs, then diffs the
 # results after removing what is wall-clock (seconds, timings.json, logs, run ids, the
 # overview's time charts) and sorting manifest lines (papers finish in any order).
@@ -44,6 +44,8 @@ snapshot() {  # code dir, output dir
     $na run --input "$src" -o "$out/$name" --workers 2 --quiet > "$out/$name.run.txt" 2>&1 || true
     $na index "$out/$name" -o "$out/idx-$name/train.jsonl" --split validation=0.2 --parquet "$out/idx-$name/pq" > /dev/null 2>&1 || true
     $na index "$out/$name" -o "$out/idxn-$name/train.jsonl" --split validation=0.2 --style nougat > /dev/null 2>&1 || true
+    $na index "$out/$name" -o "$out/idxl-$name/train.jsonl" --coco "$out/idxl-$name/coco.json" \
+      --grounded "$out/idxl-$name/grounded.jsonl" --crops "$out/idxl-$name/crops" > /dev/null 2>&1 || true
     $na view "$out/$name" -o "$out/report-$name" > /dev/null 2>&1 || true
   done
   for s in synth synth-hard synth-faults; do
