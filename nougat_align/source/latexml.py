@@ -270,9 +270,9 @@ class _Attempt:
     run: GroupRun
     health: dict
     html_bytes: bytes
-    has_article: bool
     reason: str
     detail: str
+    has_article: bool = False
 
     @property
     def ok(self) -> bool:
@@ -299,7 +299,7 @@ def _attempt(exe: str, main: Path, root: Path, dest: Path, limit: float, memory_
         detail = health["fatal"] or _exit_detail(run)
     elif not has_article:
         reason, detail = REASON_NO_DOCUMENT, "the HTML has no <article>"
-    return _Attempt(run, health, html_bytes, has_article, reason, " ".join(detail.split()))
+    return _Attempt(run, health, html_bytes, reason, " ".join(detail.split()), has_article)
 
 
 def latexml_to_html(src: Path, out: Path, timeout: float = 600, memory_mb: int = 4096,
